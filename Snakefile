@@ -1,0 +1,21 @@
+# BlendHunter: blended-galaxy identification, reproduced as a workflow.
+# Run: snakemake --cores all [--configfile config/config.yaml config/offline.yaml]
+
+
+configfile: "config/config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/resources.smk"
+include: "rules/simulate.smk"
+include: "rules/features.smk"
+include: "rules/train.smk"
+include: "rules/sep.smk"
+include: "rules/evaluate.smk"
+include: "rules/report.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        ALL_OUTPUTS,

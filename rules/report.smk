@@ -1,0 +1,2 @@
+# placeholder
+ALL_OUTPUTS = expand(wf.PARAMETRIC_SET, sigma=SIGMAS, realisation=REALISATIONS) + [wf.REALISTIC_SET]

@@ -1,0 +1,137 @@
+# Stamps: noiseless chunks (scatter), one master per kind (gather), then one
+# noisy set per (sigma, realisation), which stores a noise recipe, not images.
+
+
+def chunk_files(kind):
+    pattern = wf.PARAMETRIC_CHUNK if kind == "parametric" else wf.REALISTIC_CHUNK
+    return expand(pattern, chunk=range(wf.n_chunks(config, kind)))
+
+
+rule simulate_parametric_chunk:
+    input:
+        catalogue="resources/cosmos_parametric.json",
+    output:
+        wf.PARAMETRIC_CHUNK,
+    params:
+        kind="parametric",
+        simulation=bh_config.simulation_section(config, "parametric"),
+    log:
+        "results/logs/simulate/parametric_chunk{chunk}.log",
+    benchmark:
+        "results/benchmarks/simulate/parametric_chunk{chunk}.tsv"
+    conda:
+        CONDA_ENV
+    threads: config["compute"]["threads_simulate"]
+    resources:
+        mem_mb=wf.mem_simulate(config, "parametric"),
+        runtime=wf.runtime_minutes(config["parametric"]["chunk_size"], per_second=20),
+    script:
+        "../workflow/scripts/simulate_chunk.py"
+
+
+rule simulate_realistic_chunk:
+    input:
+        catalogue="resources/cosmos_real.json",
+    output:
+        wf.REALISTIC_CHUNK,
+    params:
+        kind="realistic",
+        simulation=bh_config.simulation_section(config, "realistic"),
+    log:
+        "results/logs/simulate/realistic_chunk{chunk}.log",
+    benchmark:
+        "results/benchmarks/simulate/realistic_chunk{chunk}.tsv"
+    conda:
+        CONDA_ENV
+    threads: config["compute"]["threads_simulate"]
+    resources:
+        mem_mb=wf.mem_simulate(config, "realistic"),
+        runtime=wf.runtime_minutes(config["realistic"]["chunk_size"], per_second=10),
+    script:
+        "../workflow/scripts/simulate_chunk.py"
+
+
+rule merge_parametric:
+    input:
+        chunk_files("parametric"),
+    output:
+        wf.PARAMETRIC_MASTER,
+    params:
+        kind="parametric",
+        simulation=bh_config.simulation_section(config, "parametric"),
+    log:
+        "results/logs/simulate/merge_parametric.log",
+    benchmark:
+        "results/benchmarks/simulate/merge_parametric.tsv"
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=wf.mem_merge(config, "parametric"),
+        runtime=wf.runtime_minutes(config["parametric"]["n_stamps"], per_second=2000),
+    script:
+        "../workflow/scripts/merge_chunks.py"
+
+
+rule merge_realistic:
+    input:
+        chunk_files("realistic"),
+    output:
+        wf.REALISTIC_MASTER,
+    params:
+        kind="realistic",
+        simulation=bh_config.simulation_section(config, "realistic"),
+    log:
+        "results/logs/simulate/merge_realistic.log",
+    benchmark:
+        "results/benchmarks/simulate/merge_realistic.tsv"
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=wf.mem_merge(config, "realistic"),
+        runtime=wf.runtime_minutes(config["realistic"]["n_stamps"], per_second=2000),
+    script:
+        "../workflow/scripts/merge_chunks.py"
+
+
+rule parametric_set:
+    input:
+        wf.PARAMETRIC_MASTER,
+    output:
+        wf.PARAMETRIC_SET,
+    params:
+        kind="parametric",
+        sigma=lambda wildcards: float(wildcards.sigma),
+        realisation=lambda wildcards: int(wildcards.realisation),
+    log:
+        "results/logs/simulate/parametric_sigma{sigma}_real{realisation}.log",
+    benchmark:
+        "results/benchmarks/simulate/parametric_sigma{sigma}_real{realisation}.tsv"
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../workflow/scripts/make_noisy_set.py"
+
+
+rule realistic_set:
+    input:
+        wf.REALISTIC_MASTER,
+    output:
+        wf.REALISTIC_SET,
+    params:
+        kind="realistic",
+        sigma=config["realistic"]["sigma"],
+        realisation=0,
+    log:
+        "results/logs/simulate/realistic_set.log",
+    benchmark:
+        "results/benchmarks/simulate/realistic_set.tsv"
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../workflow/scripts/make_noisy_set.py"

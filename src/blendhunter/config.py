@@ -1,0 +1,119 @@
+"""Loading and validating the workflow configuration.
+
+Validation runs before any job, so a bad value stops the workflow with one
+message naming the key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing, unknown or out of range."""
+
+
+def schema() -> dict:
+    text = resources.files("blendhunter").joinpath("schema/config.schema.yaml").read_text()
+    return yaml.safe_load(text)
+
+
+def merge(base: dict, override: dict) -> dict:
+    """Deep-merge override into a copy of base, as Snakemake does for --configfile."""
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def load(*paths: str | Path) -> dict:
+    """Read and merge YAML config files (later files override), then validate."""
+    config: dict = {}
+    for path in paths:
+        with open(path) as handle:
+            config = merge(config, yaml.safe_load(handle) or {})
+    validate(config)
+    return config
+
+
+def _key_path(error: jsonschema.ValidationError) -> str:
+    return ".".join(str(p) for p in error.absolute_path) or "(top level)"
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    key = _key_path(error)
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - set(allowed))
+        hint = f"allowed keys: {', '.join(allowed)}" if allowed else ""
+        return f"{key}: unknown key(s) {', '.join(map(repr, unknown))}; {hint}"
+    if error.validator == "required":
+        return f"{key}: {error.message} (see config/config.yaml for its default)"
+    if error.validator == "enum":
+        choices = ", ".join(map(repr, error.validator_value))
+        return f"{key}: {error.instance!r} is not allowed; choose one of {choices}"
+    limits = {
+        "minimum": ">=",
+        "exclusiveMinimum": ">",
+        "maximum": "<=",
+        "exclusiveMaximum": "<",
+    }
+    if error.validator in limits:
+        return f"{key}: {error.instance!r} must be {limits[error.validator]} {error.validator_value}"
+    return f"{key}: {error.message}"
+
+
+def _check_consistency(config: dict) -> list[str]:
+    """Rules a JSON schema cannot express."""
+    problems = []
+    split = config["parametric"]["split"]
+    total = split["train"] + split["validation"] + split["test"]
+    if abs(total - 1) > 1e-9:
+        problems.append(f"parametric.split: fractions sum to {total:g}; they must sum to 1")
+    if config["stamp"]["size"] % 2 == 0:
+        problems.append(f"stamp.size: {config['stamp']['size']} must be odd (the centre is a pixel)")
+    sigmas = {float(s) for s in config["parametric"]["sigmas"]}
+    for key in config["training"]["overrides"]:
+        if float(key) not in sigmas:
+            problems.append(
+                f"training.overrides.{key}: no such noise level; parametric.sigmas is "
+                f"{config['parametric']['sigmas']}"
+            )
+    return problems
+
+
+def validate(config: dict) -> None:
+    """Raise ConfigError listing every problem, each naming its key."""
+    validator = jsonschema.Draft202012Validator(schema())
+    errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
+    problems = [_describe(e) for e in errors]
+    if not problems:
+        problems = _check_consistency(config)
+    if problems:
+        raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(problems))
+
+
+def digest(section: dict) -> str:
+    """A stable SHA-256 of a config section, recorded in the outputs it made."""
+    blob = json.dumps(section, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def simulation_section(config: dict, kind: str) -> dict:
+    """The part of the config that determines a set's noiseless stamps."""
+    keys = ("seed", "stamp", "psf", "flux", "selection")
+    section = {k: config[k] for k in keys}
+    section[kind] = {
+        k: v for k, v in config[kind].items() if k not in ("sigmas", "realisations", "sigma")
+    }
+    return section

@@ -1,0 +1,55 @@
+"""Small I/O helpers shared by every stage: atomic writes and provenance."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+from importlib import metadata
+from pathlib import Path
+
+PACKAGES = ("blendhunter", "galsim", "numpy", "h5py", "tensorflow-cpu", "tensorflow", "keras", "sep")
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path):
+    """Yield a temporary path beside `path`; rename it into place on success.
+
+    An interrupted or failed step never leaves a file at `path` that looks
+    complete: the temporary is removed on error, and a kill leaves only a
+    `.partial` file that the next run overwrites.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.partial")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def versions() -> dict[str, str]:
+    """Versions of the packages that shape the outputs."""
+    found = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def provenance(**extra) -> dict[str, str]:
+    """Attributes recorded in every output: package versions plus the caller's."""
+    attrs = {"versions": json.dumps(versions(), sort_keys=True)}
+    for key, value in extra.items():
+        attrs[key] = value if isinstance(value, (int, float, str)) else json.dumps(value, sort_keys=True)
+    return attrs
+
+
+def write_json(path: str | Path, payload: dict) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")

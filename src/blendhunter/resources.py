@@ -1,0 +1,155 @@
+"""Fetching and checking the workflow's external inputs.
+
+Each resource is a configured local path (what CI and offline sites use) or
+the public download. A missing or wrong resource raises ResourceError with
+one message that says which config key to set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import h5py
+
+from .io import atomic_path, write_json
+
+VGG16_CONV_LAYERS = tuple(
+    f"block{block}_conv{conv}"
+    for block, n_conv in ((1, 2), (2, 2), (3, 3), (4, 3), (5, 3))
+    for conv in range(1, n_conv + 1)
+)
+VGG16_URL = (
+    "https://storage.googleapis.com/tensorflow/keras-applications/vgg16/"
+    "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
+)
+VGG16_MD5 = "6d6bbae143d832006294945121d1f1fc"
+COSMOS_SAMPLE = "25.2"
+COSMOS_DOWNLOAD_DIR = f"COSMOS_{COSMOS_SAMPLE}_training_sample"
+GAL_TYPES = {"cosmos_parametric": "parametric", "cosmos_real": "real"}
+
+
+class ResourceError(RuntimeError):
+    """An external input is missing or not what the workflow needs."""
+
+
+def md5sum(path: str | Path, block: int = 1 << 20) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(block):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_vgg16_weights(path: str | Path) -> None:
+    """The file must hold the 13 VGG-16 conv layers, each a kernel and a bias."""
+    hint = "set resources.vgg16_weights to a VGG-16 'notop' Keras .h5 file, or to imagenet"
+    path = Path(path)
+    if not path.is_file():
+        raise ResourceError(f"resources.vgg16_weights: {path} does not exist; {hint}")
+    try:
+        with h5py.File(path, "r") as handle:
+            group = handle["model_weights"] if "model_weights" in handle else handle
+            missing = [name for name in VGG16_CONV_LAYERS if name not in group]
+            incomplete = [
+                name
+                for name in VGG16_CONV_LAYERS
+                if name in group and len(group[name].attrs.get("weight_names", [])) != 2
+            ]
+    except OSError as err:
+        raise ResourceError(f"resources.vgg16_weights: {path} is not HDF5 ({err}); {hint}") from err
+    if missing or incomplete:
+        raise ResourceError(
+            f"resources.vgg16_weights: {path} lacks VGG-16 conv layers "
+            f"{', '.join(missing + incomplete)}; {hint}"
+        )
+
+
+def fetch_vgg16_weights(spec: str, out: str | Path) -> None:
+    """Copy the configured weights file, or let Keras download the ImageNet one."""
+    if spec == "imagenet":
+        import keras
+
+        try:
+            source = keras.utils.get_file(
+                "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
+                VGG16_URL,
+                cache_subdir="models",
+                file_hash=VGG16_MD5,
+            )
+        except Exception as err:  # Keras raises several types for network failures
+            raise ResourceError(
+                f"resources.vgg16_weights: downloading the ImageNet weights failed ({err}); "
+                "with no network, set it to a local VGG-16 notop .h5 file "
+                "(config/offline.yaml does)"
+            ) from err
+    else:
+        source = spec
+    check_vgg16_weights(source)
+    with atomic_path(out) as tmp:
+        shutil.copyfile(source, tmp)
+
+
+def check_catalogue_config(key: str, entry: dict) -> None:
+    """Parse-time check of a local catalogue directory (cheap: paths only)."""
+    if entry["path"] is None:
+        return
+    directory = Path(entry["path"])
+    hint = (
+        f"set resources.{key}.path to the directory holding {entry['file_name']}, "
+        "or to null to download the public COSMOS sample"
+    )
+    if not directory.is_dir():
+        raise ResourceError(f"resources.{key}.path: {directory} is not a directory; {hint}")
+    if not (directory / entry["file_name"]).is_file():
+        raise ResourceError(
+            f"resources.{key}: {entry['file_name']} is not in {directory}; "
+            f"set resources.{key}.file_name, or {hint}"
+        )
+
+
+def download_cosmos(dest: str | Path) -> Path:
+    """The public COSMOS 25.2 sample (about 6 GB) via GalSim's downloader."""
+    dest = Path(dest)
+    try:
+        subprocess.run(
+            ["galsim_download_cosmos", "-s", COSMOS_SAMPLE, "-d", str(dest), "-q", "--nolink"],
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError) as err:
+        raise ResourceError(
+            f"downloading the COSMOS {COSMOS_SAMPLE} sample failed ({err}); with no network, "
+            "set resources.cosmos_parametric.path and resources.cosmos_real.path to local "
+            "copies (config/offline.yaml does)"
+        ) from err
+    return dest / COSMOS_DOWNLOAD_DIR
+
+
+def catalogue_manifest(key: str, directory: str | Path, file_name: str, out: str | Path) -> dict:
+    """Open the catalogue as the simulation will, draw one galaxy, record it."""
+    from .simulate import CatalogueError, GalaxySource
+
+    gal_type = GAL_TYPES[key]
+    directory = Path(directory).resolve()
+    check_catalogue_config(key, {"path": str(directory), "file_name": file_name})
+    try:
+        source = GalaxySource(str(directory), file_name, gal_type)
+        source.galaxy(0).drawImage(nx=16, ny=16, scale=0.2)
+    except (CatalogueError, OSError, KeyError) as err:
+        raise ResourceError(
+            f"resources.{key}: {directory / file_name} cannot give {gal_type} galaxies ({err}); "
+            f"point resources.{key} at a COSMOS catalogue with "
+            + ("images (RealGalaxyCatalog)" if gal_type == "real" else "parametric fits")
+        ) from err
+    manifest = {
+        "key": key,
+        "gal_type": gal_type,
+        "dir": str(directory),
+        "file_name": file_name,
+        "md5": md5sum(directory / file_name),
+        "nobjects": int(source.size),
+    }
+    write_json(out, manifest)
+    return manifest

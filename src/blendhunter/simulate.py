@@ -1,0 +1,211 @@
+"""Noiseless postage stamps of isolated and blended galaxies (paper Sect. 2).
+
+A stamp is `size` x `size` pixels with one galaxy at the centre; a blend adds
+a second galaxy at a uniformly random position inside the stamp. Galaxies are
+drawn separately (same PSF), added, and the stamp is zero-padded by `pad`
+pixels on every side. Noise is added later, per set (see `stamps.py`).
+
+Positions are 0-based pixel coordinates (x = column, y = row) in the padded
+stamp, the convention of numpy and SEP.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import warnings
+from dataclasses import dataclass
+
+import galsim
+import numpy as np
+
+from . import psf as psf_model
+from . import seeds
+
+log = logging.getLogger(__name__)
+
+HST_DIAMETER = 2.4  # m; GalSim's COSMOS fluxes are for HST, 1 s
+MAX_DRAWS_PER_GALAXY = 200
+
+SPLIT_CODES = {"train": 0, "validation": 1, "test": 2}
+SPLIT_NAMES = {code: name for name, code in SPLIT_CODES.items()}
+
+META_FLOAT = (
+    "x1", "y1", "x2", "y2", "separation", "flux1", "flux2", "peak1", "peak2",
+    "psf_atmos_fwhm", "psf_atmos_g1", "psf_atmos_g2", "psf_optical_g1", "psf_optical_g2",
+)  # fmt: skip
+META_INT = ("label", "index1", "index2", "id1", "id2")
+
+
+def flux_scale(cfg_flux: dict) -> float:
+    """COSMOS (HST 2.4 m, 1 s) to the configured telescope and exposure."""
+    return (cfg_flux["telescope_diameter"] / HST_DIAMETER) ** 2 * cfg_flux["exposure_time"]
+
+
+def min_peak(cfg_selection: dict) -> float:
+    return cfg_selection["min_peak_snr"] * cfg_selection["reference_sigma"]
+
+
+class CatalogueError(RuntimeError):
+    """A COSMOS catalogue cannot be read or lacks what a set needs."""
+
+
+class GalaxySource:
+    """COSMOS galaxies of one kind: 'parametric' fits or 'real' HST images."""
+
+    def __init__(self, directory: str, file_name: str, gal_type: str, cache_size: int = 512):
+        self.gal_type = gal_type
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", galsim.GalSimWarning)
+            try:
+                self.catalogue = galsim.COSMOSCatalog(
+                    file_name=file_name,
+                    dir=directory,
+                    use_real=(gal_type == "real"),
+                    exclusion_level="none",
+                )
+            except (OSError, KeyError, galsim.GalSimError) as err:
+                raise CatalogueError(
+                    f"cannot read COSMOS catalogue {file_name!r} in {directory!r} "
+                    f"as {gal_type} galaxies: {err}"
+                ) from err
+        self.size = self.catalogue.nobjects
+        self._galaxy = functools.lru_cache(maxsize=cache_size)(self._make)
+
+    def _make(self, index: int) -> galsim.GSObject:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", galsim.GalSimWarning)
+            return self.catalogue.makeGalaxy(int(index), gal_type=self.gal_type)
+
+    def galaxy(self, index: int) -> galsim.GSObject:
+        return self._galaxy(int(index))
+
+    def ident(self, index: int) -> int:
+        """The COSMOS IDENT of a catalogue row (the row itself if there is none)."""
+        row = self.catalogue.orig_index[index]
+        if self.catalogue.real_cat is not None:
+            ident = self.catalogue.real_cat.ident[row]
+        else:
+            names = self.catalogue.param_cat.dtype.names
+            ident = self.catalogue.param_cat["IDENT"][row] if "IDENT" in names else index
+        try:
+            return int(ident)
+        except ValueError:  # some catalogues use non-numeric identifiers
+            return int(index)
+
+
+@dataclass
+class Drawn:
+    image: np.ndarray  # size x size, float64
+    index: int
+    flux: float
+    peak: float
+
+
+def _draw_one(
+    source: GalaxySource,
+    psf: galsim.GSObject,
+    rng: np.random.Generator,
+    cfg: dict,
+    scale: float,
+    offset: tuple[float, float],
+) -> Drawn:
+    """Draw a random, randomly rotated galaxy that passes the brightness cut."""
+    size = cfg["stamp"]["size"]
+    floor = min_peak(cfg["selection"])
+    for _ in range(MAX_DRAWS_PER_GALAXY):
+        index = int(rng.integers(source.size))
+        angle = rng.uniform(0, 360) * galsim.degrees
+        galaxy = source.galaxy(index).rotate(angle).withScaledFlux(scale)
+        image = galsim.ImageD(size, size, scale=cfg["stamp"]["pixel_scale"])
+        galsim.Convolve(galaxy, psf).drawImage(image=image, offset=offset)
+        peak = float(image.array.max())
+        if peak >= floor:
+            return Drawn(image.array, index, float(image.array.sum()), peak)
+    raise CatalogueError(
+        f"no galaxy out of {MAX_DRAWS_PER_GALAXY} random draws has a peak above "
+        f"selection.min_peak_snr x reference_sigma = {floor:g}; lower selection.min_peak_snr"
+    )
+
+
+def draw_stamp(index: int, is_blend: bool, source: GalaxySource, kind: str, cfg: dict):
+    """One noiseless padded stamp and its metadata, from its own random stream."""
+    rng = seeds.generator(cfg["seed"], seeds.STREAMS[kind], index)
+    size, pad = cfg["stamp"]["size"], cfg["stamp"]["pad"]
+    psf_draw = psf_model.draw_parameters(rng, cfg["psf"])
+    psf = psf_model.build(psf_draw, cfg["psf"])
+    scale = flux_scale(cfg["flux"])
+    centre = pad + (size - 1) / 2
+
+    central = _draw_one(source, psf, rng, cfg, scale, (0.0, 0.0))
+    image = central.image.copy()
+    meta = {
+        "label": int(is_blend),
+        "x1": centre,
+        "y1": centre,
+        "index1": central.index,
+        "id1": source.ident(central.index),
+        "flux1": central.flux,
+        "peak1": central.peak,
+        "x2": np.nan,
+        "y2": np.nan,
+        "separation": np.nan,
+        "index2": -1,
+        "id2": -1,
+        "flux2": 0.0,
+        "peak2": 0.0,
+    }
+    if is_blend:
+        half = (size - 1) / 2
+        dx, dy = rng.uniform(-half, half, size=2)
+        companion = _draw_one(source, psf, rng, cfg, scale, (float(dx), float(dy)))
+        image += companion.image
+        meta.update(
+            x2=centre + dx,
+            y2=centre + dy,
+            separation=float(np.hypot(dx, dy)),
+            index2=companion.index,
+            id2=source.ident(companion.index),
+            flux2=companion.flux,
+            peak2=companion.peak,
+        )
+    meta.update({f"psf_{k}": v for k, v in psf_draw.as_dict().items()})
+    return np.pad(image, pad).astype(np.float32), meta
+
+
+def labels_and_split(n: int, blend_fraction: float, split: dict | None, seed: int, kind: str):
+    """Which stamps are blends, and which split each is in (stratified by label).
+
+    Computed for the whole set from the seed alone, so every chunk agrees.
+    """
+    rng = seeds.generator(seed, seeds.SPLIT, seeds.STREAMS[kind])
+    n_blend = int(round(n * blend_fraction))
+    labels = np.zeros(n, dtype=np.int8)
+    labels[rng.permutation(n)[:n_blend]] = 1
+    codes = np.full(n, SPLIT_CODES["test"], dtype=np.int8)
+    if split is not None:
+        for value in (0, 1):
+            members = rng.permutation(np.flatnonzero(labels == value))
+            n_train = int(round(len(members) * split["train"]))
+            n_val = int(round(len(members) * split["validation"]))
+            codes[members[:n_train]] = SPLIT_CODES["train"]
+            codes[members[n_train : n_train + n_val]] = SPLIT_CODES["validation"]
+    return labels, codes
+
+
+def chunk_bounds(n: int, chunk_size: int) -> list[tuple[int, int]]:
+    return [(start, min(start + chunk_size, n)) for start in range(0, n, chunk_size)]
+
+
+def draw_chunk(start: int, stop: int, labels: np.ndarray, source: GalaxySource, kind: str, cfg: dict):
+    """Stamps start..stop-1: images (n, P, P) float32 and a dict of metadata columns."""
+    images, rows = [], []
+    step = max(1, (stop - start) // 10)
+    for i in range(start, stop):
+        image, meta = draw_stamp(i, bool(labels[i]), source, kind, cfg)
+        images.append(image)
+        rows.append(meta)
+        if (i - start + 1) % step == 0:
+            log.info("drew %d/%d stamps", i - start + 1, stop - start)
+    columns = {key: np.array([row[key] for row in rows]) for key in rows[0]}
+    return np.stack(images), columns

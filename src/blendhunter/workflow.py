@@ -1,0 +1,82 @@
+"""Facts the Snakefile needs: output paths, wildcard values, per-rule resources.
+
+Kept out of the Snakefile so it can be imported and tested, and so every path
+is defined once.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .simulate import chunk_bounds
+
+# Output layout (one place). {sigma} is formatted by sigma_label.
+PARAMETRIC_CHUNK = "results/stamps/parametric/chunks/chunk{chunk}.h5"
+PARAMETRIC_MASTER = "results/stamps/parametric/noiseless.h5"
+PARAMETRIC_SET = "results/stamps/parametric/sigma{sigma}/real{realisation}.h5"
+REALISTIC_CHUNK = "results/stamps/realistic/chunks/chunk{chunk}.h5"
+REALISTIC_MASTER = "results/stamps/realistic/noiseless.h5"
+REALISTIC_SET = "results/stamps/realistic/stamps.h5"
+PARAMETRIC_FEATURES = "results/features/parametric/sigma{sigma}/real{realisation}.h5"
+REALISTIC_FEATURES = "results/features/realistic.h5"
+MODEL_DIR = "results/models/sigma{sigma}/real{realisation}"
+PREDICTIONS_TEST = "results/predictions/parametric/sigma{sigma}/real{realisation}.csv"
+PREDICTIONS_REALISTIC = "results/predictions/realistic/sigma{sigma}/real{realisation}.csv"
+SEP_TEST = "results/sep/parametric/sigma{sigma}/real{realisation}.csv"
+SEP_REALISTIC = "results/sep/realistic.csv"
+METRICS = "results/metrics/sigma{sigma}/real{realisation}.csv"
+SUMMARY = "results/summary/sigma{sigma}.csv"
+VGG16_WEIGHTS = "resources/vgg16_notop.h5"
+CATALOGUE_MANIFEST = "resources/{catalogue}.json"
+COSMOS_DOWNLOAD = "resources/cosmos_download"
+
+
+def sigma_label(sigma: float) -> str:
+    """'15' for 15 and 15.0, '14.5' for 14.5: the {sigma} wildcard's form."""
+    return f"{float(sigma):g}"
+
+
+def sigma_labels(config: dict) -> list[str]:
+    return [sigma_label(s) for s in config["parametric"]["sigmas"]]
+
+
+def realisations(config: dict) -> list[int]:
+    return list(range(config["parametric"]["realisations"]))
+
+
+def n_chunks(config: dict, kind: str) -> int:
+    section = config[kind]
+    return len(chunk_bounds(section["n_stamps"], section["chunk_size"]))
+
+
+def training_settings(config: dict, sigma: str) -> dict:
+    """Training hyperparameters for one noise level (global keys + overrides)."""
+    settings = {k: v for k, v in config["training"].items() if k != "overrides"}
+    for key, override in config["training"]["overrides"].items():
+        if sigma_label(key) == sigma:
+            settings.update(override)
+    return settings
+
+
+# Per-rule resources, from measurements on 2 cores (see README, "Cost").
+# Memory is a base (Python + libraries) plus a per-stamp term with headroom.
+TF_BASE_MB = 2500
+STAMP_BYTES = 65 * 65 * 4
+
+
+def mem_simulate(config: dict, kind: str) -> int:
+    return 1000 + math.ceil(3 * config[kind]["chunk_size"] * STAMP_BYTES / 1e6)
+
+
+def mem_merge(config: dict, kind: str) -> int:
+    return 800 + math.ceil(2 * config[kind]["chunk_size"] * STAMP_BYTES / 1e6)
+
+
+def mem_tensorflow(config: dict) -> int:
+    """Features and training stream batches: bounded whatever the set size."""
+    return TF_BASE_MB + math.ceil(config["parametric"]["n_stamps"] * 2048 * 4 * 2 / 1e6)
+
+
+def runtime_minutes(n_stamps: int, per_second: float, floor: int = 10) -> int:
+    """Scheduler runtime with 3x headroom over a measured rate."""
+    return max(floor, math.ceil(3 * n_stamps / per_second / 60))

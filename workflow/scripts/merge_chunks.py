@@ -1,0 +1,27 @@
+"""Rules merge_*: gather the chunks into the noiseless master of a set."""
+
+import logging
+
+from blendhunter import config as bh_config
+from blendhunter import simulate, stamps
+from blendhunter.logs import run
+
+
+def main(smk):
+    kind, cfg = smk.params.kind, smk.config
+    section = cfg[kind]
+    split = section.get("split")  # the realistic set is all test
+    labels, codes = simulate.labels_and_split(section["n_stamps"], section["blend_fraction"], split, cfg["seed"], kind)
+    digest = bh_config.digest(bh_config.simulation_section(cfg, kind))
+    attrs = stamps.stamp_attrs(cfg, kind, digest)
+    attrs["n_stamps"] = section["n_stamps"]
+    stamps.merge_chunks(list(smk.input), smk.output[0], {"split": codes}, attrs)
+    meta = stamps.read_meta(smk.output[0])
+    if (meta["label"].to_numpy() != labels).any():
+        raise RuntimeError("chunk labels disagree with the set's labels: rerun the chunks")
+    log = logging.getLogger(__name__)
+    log.info("%s set: %s", kind, stamps.describe(meta, cfg["stamp"]["close_separation"]))
+    log.info("splits: %s", stamps.split_name_counts(meta))
+
+
+run(main, snakemake)  # noqa: F821
