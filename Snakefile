@@ -13,9 +13,10 @@ include: "rules/train.smk"
 include: "rules/sep.smk"
 include: "rules/evaluate.smk"
 include: "rules/report.smk"
+include: "rules/benchmarks.smk"
 
 
 rule all:
     default_target: True
     input:
-        ALL_OUTPUTS,
+        final_outputs(),

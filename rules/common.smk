@@ -29,3 +29,20 @@ wildcard_constraints:
     sigma=r"[0-9]+(\.[0-9]+)?",
     realisation=r"[0-9]+",
     chunk=r"[0-9]+",
+
+
+def per_set(pattern):
+    """`pattern` for every (sigma, realisation) training set of the config."""
+    return expand(pattern, sigma=SIGMAS, realisation=REALISATIONS)
+
+
+def final_outputs():
+    """What `snakemake` builds by default: every stage, every table and figure."""
+    model_files = [f"{wf.MODEL_DIR}/{name}" for name in wf.MODEL_FILES.values()]
+    outputs = [path for pattern in model_files for path in per_set(pattern)]
+    outputs += per_set(wf.PREDICTIONS_TEST) + per_set(wf.PREDICTIONS_REALISTIC)
+    outputs += expand(wf.SUMMARY, sigma=SIGMAS)
+    outputs += list(wf.TABLES.values())
+    outputs += [f"{stem}.{ext}" for stem in wf.FIGURES.values() for ext in wf.FIGURE_FORMATS]
+    outputs.append(wf.BENCHMARKS)
+    return outputs

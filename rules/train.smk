@@ -1,1 +1,70 @@
-# placeholder
+# One dense head per (sigma, realisation) training set, and its predictions on
+# its own test split and on the realistic set.
+
+
+rule train_head:
+    input:
+        features=wf.PARAMETRIC_FEATURES,
+    output:
+        **{key: f"{wf.MODEL_DIR}/{name}" for key, name in wf.MODEL_FILES.items()},
+    params:
+        training=lambda wildcards: wf.training_settings(config, wildcards.sigma),
+    log:
+        "results/logs/train/sigma{sigma}_real{realisation}.log",
+    benchmark:
+        "results/benchmarks/train/sigma{sigma}_real{realisation}.tsv"
+    conda:
+        CONDA_ENV
+    threads: config["compute"]["threads_tensorflow"]
+    resources:
+        mem_mb=wf.mem_tensorflow(config),
+        runtime=wf.runtime_minutes(config["parametric"]["n_stamps"] * 100, per_second=20000),
+        **wf.gpu_resources(config),
+    script:
+        "../workflow/scripts/train_head.py"
+
+
+rule predict_test:
+    input:
+        head=f"{wf.MODEL_DIR}/head.keras",
+        features=wf.PARAMETRIC_FEATURES,
+    output:
+        wf.PREDICTIONS_TEST,
+    params:
+        split="test",
+        threshold=config["classify"]["threshold"],
+    log:
+        "results/logs/predict/test_sigma{sigma}_real{realisation}.log",
+    benchmark:
+        "results/benchmarks/predict/test_sigma{sigma}_real{realisation}.tsv"
+    conda:
+        CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=wf.mem_tensorflow(config),
+        runtime=10,
+    script:
+        "../workflow/scripts/predict.py"
+
+
+rule predict_realistic:
+    input:
+        head=f"{wf.MODEL_DIR}/head.keras",
+        features=wf.REALISTIC_FEATURES,
+    output:
+        wf.PREDICTIONS_REALISTIC,
+    params:
+        split=None,
+        threshold=config["classify"]["threshold"],
+    log:
+        "results/logs/predict/realistic_sigma{sigma}_real{realisation}.log",
+    benchmark:
+        "results/benchmarks/predict/realistic_sigma{sigma}_real{realisation}.tsv"
+    conda:
+        CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=wf.mem_tensorflow(config),
+        runtime=10,
+    script:
+        "../workflow/scripts/predict.py"

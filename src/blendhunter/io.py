@@ -18,11 +18,11 @@ def atomic_path(path: str | Path):
 
     An interrupted or failed step never leaves a file at `path` that looks
     complete: the temporary is removed on error, and a kill leaves only a
-    `.partial` file that the next run overwrites.
+    `.NAME.partial.EXT` file that the next run overwrites.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.partial")
+    tmp = path.with_name(f".{path.stem}.partial{path.suffix}")  # keep the suffix: Keras needs it
     try:
         yield tmp
         os.replace(tmp, path)

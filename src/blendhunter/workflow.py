@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from . import training
 from .simulate import chunk_bounds
 
 # Output layout (one place). {sigma} is formatted by sigma_label.
@@ -26,6 +27,27 @@ SEP_TEST = "results/sep/parametric/sigma{sigma}/real{realisation}.csv"
 SEP_REALISTIC = "results/sep/realistic.csv"
 METRICS = "results/metrics/sigma{sigma}/real{realisation}.csv"
 SUMMARY = "results/summary/sigma{sigma}.csv"
+MODEL_FILES = {
+    "head": training.HEAD_FILE,
+    "metadata": training.METADATA_FILE,
+    "history": training.HISTORY_FILE,
+    "history_plot": training.HISTORY_PLOT,
+}
+TABLES = {
+    "parametric": "results/tables/parametric_accuracy.csv",
+    "realistic": "results/tables/realistic_accuracy.csv",
+    "separation": "results/tables/accuracy_vs_separation.csv",
+    "per_sigma": "results/tables/per_sigma_summary.csv",
+}
+FIGURES = {
+    "separation": "results/figures/accuracy_vs_separation",
+    "noise": "results/figures/accuracy_vs_noise",
+    "relative": "results/figures/relative_accuracy_realistic",
+    "confusion": "results/figures/confusion_realistic",
+    "gallery": "results/figures/gallery",
+}
+FIGURE_FORMATS = ("png", "pdf")
+BENCHMARKS = "results/benchmarks.csv"
 VGG16_WEIGHTS = "resources/vgg16_notop.h5"
 CATALOGUE_MANIFEST = "resources/{catalogue}.json"
 COSMOS_DOWNLOAD = "resources/cosmos_download"
@@ -80,3 +102,8 @@ def mem_tensorflow(config: dict) -> int:
 def runtime_minutes(n_stamps: int, per_second: float, floor: int = 10) -> int:
     """Scheduler runtime with 3x headroom over a measured rate."""
     return max(floor, math.ceil(3 * n_stamps / per_second / 60))
+
+
+def gpu_resources(config: dict) -> dict:
+    """GPU request for the TensorFlow rules (Slurm plugin's `gpu`), only when configured."""
+    return {"gpu": config["compute"]["gpu"]} if config["compute"]["gpu"] > 0 else {}

@@ -1,0 +1,197 @@
+"""VGG-16 bottleneck features (paper Sect. 3.2.1; SPEC section 4).
+
+The ImageNet-weighted convolutional base is frozen and used once per stamp:
+65x65x3 in, 2x2x512 out. Stamps are streamed in batches, so memory stays
+bounded whatever the set size, and features are cached in HDF5 for the heads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from .io import atomic_path, provenance
+from .logs import Progress
+
+log = logging.getLogger(__name__)
+
+INPUT_SIZE = 65
+FEATURE_SHAPE = (2, 2, 512)
+PREPROCESSING = ("png", "caffe")
+PRECISIONS = ("float32", "bfloat16")
+
+
+def configure_threads(threads: int) -> None:
+    """Pin TensorFlow to the rule's threads so parallel jobs don't oversubscribe."""
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(min(threads, 2))
+    except RuntimeError:  # already initialised in this process
+        pass
+
+
+def to_png_levels(stamps: np.ndarray) -> np.ndarray:
+    """The paper's PNG step: |x| * 255 / max|x| per stamp, cast to 8-bit integers."""
+    stamps = np.abs(np.asarray(stamps, dtype=np.float32))
+    peak = stamps.reshape(len(stamps), -1).max(axis=1)
+    peak[peak == 0] = 1.0  # an all-zero stamp stays zero
+    return (stamps * (255.0 / peak)[:, None, None]).astype(np.uint8)
+
+
+def preprocess(stamps: np.ndarray, method: str = "png") -> np.ndarray:
+    """Stamps (n, 65, 65) -> network input (n, 65, 65, 3) float32.
+
+    png: the paper's pipeline, 8-bit levels replicated to 3 channels, / 255.
+    caffe: the same levels through ImageNet's VGG preprocessing (BGR, mean-subtracted).
+    """
+    levels = to_png_levels(stamps).astype(np.float32)
+    rgb = np.repeat(levels[..., None], 3, axis=-1)
+    if method == "png":
+        return rgb / 255.0
+    if method == "caffe":
+        from keras.applications.vgg16 import preprocess_input
+
+        return preprocess_input(rgb)
+    raise ValueError(f"features.preprocessing: {method!r} is not one of {PREPROCESSING}")
+
+
+def pad_stamps(stamps: np.ndarray, size: int = INPUT_SIZE) -> np.ndarray:
+    """Zero-pad (n, s, s) stamps to (n, size, size), as the simulation does."""
+    side = stamps.shape[-1]
+    if stamps.ndim != 3 or stamps.shape[1] != side or side > size or (size - side) % 2:
+        raise ValueError(f"stamps of shape {stamps.shape[1:]} cannot be padded to {size}x{size}")
+    pad = (size - side) // 2
+    return np.pad(stamps, ((0, 0), (pad, pad), (pad, pad)))
+
+
+@contextlib.contextmanager
+def precision_policy(precision: str):
+    """Build models under Keras' mixed_bfloat16 policy, then restore the old one."""
+    import keras
+
+    if precision not in PRECISIONS:
+        raise ValueError(f"features.precision: {precision!r} is not one of {PRECISIONS}")
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+
+
+def conv_base(weights_path: str | os.PathLike, precision: str = "float32"):
+    """The frozen VGG-16 convolutional base with the given ImageNet weights."""
+    import keras
+
+    with precision_policy(precision):
+        model = keras.applications.VGG16(
+            include_top=False, weights=str(weights_path), input_shape=(INPUT_SIZE, INPUT_SIZE, 3)
+        )
+    model.trainable = False
+    return model
+
+
+def extract(model, stamps: np.ndarray, method: str, batch_size: int = 256) -> np.ndarray:
+    """Bottleneck features (n, 2, 2, 512) float32 of stamps already at 65x65."""
+    out = np.empty((len(stamps), *FEATURE_SHAPE), dtype=np.float32)
+    for start in range(0, len(stamps), batch_size):
+        batch = preprocess(stamps[start : start + batch_size], method)
+        out[start : start + len(batch)] = np.asarray(model(batch, training=False), dtype=np.float32)
+    return out
+
+
+def augment(stamps: np.ndarray, copies: int, cfg: dict, seed: int) -> np.ndarray:
+    """`copies` augmented versions of each stamp (Keras shear, zoom, flip; paper Sect. 3.2.1)."""
+    import keras
+
+    layers = []
+    if cfg["horizontal_flip"]:
+        layers.append(keras.layers.RandomFlip("horizontal", seed=seed))
+    if cfg["zoom"] > 0:
+        layers.append(keras.layers.RandomZoom(cfg["zoom"], cfg["zoom"], fill_mode="constant", seed=seed + 1))
+    if cfg["shear"] > 0:
+        layers.append(
+            keras.layers.RandomShear(x_factor=cfg["shear"], fill_mode="constant", seed=seed + 2)
+        )
+    pipeline = keras.Sequential(layers)
+    x = np.repeat(stamps[..., None], copies, axis=0).astype(np.float32)
+    return np.asarray(pipeline(x, training=True))[..., 0]
+
+
+def write_features(
+    stamp_set,
+    out_path: str | Path,
+    weights_path: str | Path,
+    method: str,
+    precision: str,
+    batch_size: int,
+    attrs: dict,
+    augment_cfg: dict | None = None,
+    augment_seed: int = 0,
+) -> None:
+    """Stream a StampSet through VGG-16 into an HDF5 feature file (atomic).
+
+    Layout: features (n, 2, 2, 512), label (n,), split (n,), index (n,) and,
+    with augmentation, the same four for augmented copies of the training split
+    under augmented/.
+    """
+    model = conv_base(weights_path, precision)
+    n = len(stamp_set)
+    progress = Progress(n, f"features {Path(out_path).name}", log)
+    with atomic_path(out_path) as tmp, h5py.File(tmp, "w") as handle:
+        features = handle.create_dataset(
+            "features", shape=(n, *FEATURE_SHAPE), dtype=np.float32, chunks=(min(n, 256), *FEATURE_SHAPE)
+        )
+        for indices, images in stamp_set.batches(np.arange(n), batch_size):
+            features[indices[0] : indices[-1] + 1] = extract(model, images, method, batch_size)
+            progress.update(len(indices))
+        handle.create_dataset("label", data=stamp_set.labels.astype(np.int8))
+        handle.create_dataset("split", data=stamp_set.meta["split"].to_numpy().astype(np.int8))
+        handle.create_dataset("index", data=np.arange(n))
+        if augment_cfg and augment_cfg["copies"] > 0:
+            _write_augmented(handle, stamp_set, model, method, batch_size, augment_cfg, augment_seed)
+        for key, value in provenance(preprocessing=method, precision=precision, **attrs).items():
+            handle.attrs[key] = value
+
+
+def _write_augmented(handle, stamp_set, model, method, batch_size, cfg, seed) -> None:
+    from .simulate import SPLIT_CODES
+
+    train = stamp_set.indices("train")
+    copies = cfg["copies"]
+    group = handle.create_group("augmented")
+    features = group.create_dataset("features", shape=(len(train) * copies, *FEATURE_SHAPE), dtype=np.float32)
+    index = np.repeat(train, copies)
+    progress = Progress(len(index), "augmented features", log)
+    for start in range(0, len(train), batch_size):
+        part = train[start : start + batch_size]
+        images = augment(stamp_set.images(part), copies, cfg, seed + start)
+        features[start * copies : start * copies + len(images)] = extract(model, images, method, batch_size)
+        progress.update(len(images))
+    group.create_dataset("index", data=index)
+    group.create_dataset("label", data=stamp_set.labels[index].astype(np.int8))
+    group.create_dataset("split", data=np.full(len(index), SPLIT_CODES["train"], dtype=np.int8))
+
+
+def read_features(path: str | Path, split: str | None = None, augmented: bool = False):
+    """(features, labels, indices) of one split, or of every stamp."""
+    from .simulate import SPLIT_CODES
+
+    with h5py.File(path, "r") as handle:
+        parts = [handle]
+        if augmented and split == "train" and "augmented" in handle:
+            parts.append(handle["augmented"])
+        xs, ys, idx = [], [], []
+        for group in parts:
+            mask = slice(None) if split is None else group["split"][()] == SPLIT_CODES[split]
+            xs.append(group["features"][()][mask] if split is not None else group["features"][()])
+            ys.append(group["label"][()][mask])
+            idx.append(group["index"][()][mask])
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(idx)

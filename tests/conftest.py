@@ -1,0 +1,64 @@
+"""Shared helpers: the repository's paths, test configs, real Snakemake runs."""
+
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from blendhunter import config as bh_config
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+
+
+def offline_resources() -> dict:
+    """config/offline.yaml with absolute paths, so any working directory works."""
+    offline = yaml.safe_load((REPO / "config" / "offline.yaml").read_text())["resources"]
+    offline["vgg16_weights"] = str((REPO / offline["vgg16_weights"]).resolve())
+    for key in ("cosmos_parametric", "cosmos_real"):
+        offline[key]["path"] = str((REPO / offline[key]["path"]).resolve())
+    return offline
+
+
+def make_config(*overrides: dict) -> dict:
+    """config/config.yaml + tests/configs/tiny.yaml + offline resources + overrides."""
+    cfg = bh_config.load(REPO / "config" / "config.yaml", REPO / "tests" / "configs" / "tiny.yaml")
+    cfg["resources"] = offline_resources()
+    for override in overrides:
+        cfg = bh_config.merge(cfg, override)
+    bh_config.validate(cfg)
+    return cfg
+
+
+def write_config(path: Path, cfg: dict) -> Path:
+    path.write_text(yaml.safe_dump(copy.deepcopy(cfg), sort_keys=False))
+    return path
+
+
+def run_snakemake(workdir: Path, configfile: Path, *args: str, check: bool = True, timeout: int = 1200):
+    """A real `snakemake` run of the repository's workflow in `workdir`."""
+    cmd = [
+        SNAKEMAKE,
+        "--snakefile", str(REPO / "Snakefile"),
+        "--directory", str(workdir),
+        "--configfile", str(configfile),
+        "--cores", "2",
+        *args,
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=workdir)
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture
+def tiny_config() -> dict:
+    return make_config()

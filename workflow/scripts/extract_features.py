@@ -1,0 +1,32 @@
+"""Rules parametric_features, realistic_features: VGG-16 bottleneck features to HDF5."""
+
+from blendhunter import features, seeds
+from blendhunter.logs import run
+from blendhunter.resources import md5sum
+from blendhunter.stamps import StampSet
+
+
+def main(smk):
+    features.configure_threads(smk.threads)
+    cfg = smk.params.features
+    stamp_set = StampSet(smk.input.stamps)
+    realisation = int(stamp_set.attrs.get("realisation", 0))
+    features.write_features(
+        stamp_set,
+        smk.output[0],
+        smk.input.weights,
+        method=cfg["preprocessing"],
+        precision=cfg["precision"],
+        batch_size=cfg["batch_size"],
+        attrs={
+            "stamps_file": str(smk.input.stamps),
+            "sigma": stamp_set.sigma,
+            "realisation": realisation,
+            "vgg16_weights_md5": md5sum(smk.input.weights),
+        },
+        augment_cfg=cfg["augment"],
+        augment_seed=seeds.integer_seed(smk.config["seed"], seeds.AUGMENT, seeds.sigma_key(stamp_set.sigma), realisation),
+    )
+
+
+run(main, snakemake)
