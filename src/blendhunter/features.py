@@ -30,6 +30,8 @@ def configure_threads(threads: int) -> None:
     """Pin TensorFlow to the rule's threads so parallel jobs don't oversubscribe."""
     import tensorflow as tf
 
+    if threads <= 0:
+        return  # TensorFlow's default: every core
     try:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(min(threads, 2))
@@ -117,9 +119,7 @@ def augment(stamps: np.ndarray, copies: int, cfg: dict, seed: int) -> np.ndarray
     if cfg["zoom"] > 0:
         layers.append(keras.layers.RandomZoom(cfg["zoom"], cfg["zoom"], fill_mode="constant", seed=seed + 1))
     if cfg["shear"] > 0:
-        layers.append(
-            keras.layers.RandomShear(x_factor=cfg["shear"], fill_mode="constant", seed=seed + 2)
-        )
+        layers.append(keras.layers.RandomShear(x_factor=cfg["shear"], fill_mode="constant", seed=seed + 2))
     pipeline = keras.Sequential(layers)
     x = np.repeat(stamps[..., None], copies, axis=0).astype(np.float32)
     return np.asarray(pipeline(x, training=True))[..., 0]

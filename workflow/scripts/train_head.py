@@ -20,7 +20,13 @@ def main(smk):
     log.info("training on %d stamps, validating on %d", len(y_train), len(y_val))
     result = training.train_head(x_train, y_train, x_val, y_val, settings, seed)
     best = result.best
-    log.info("best epoch %d of %d: val_loss %.4f val_accuracy %.4f", result.best_epoch, len(result.history), best.val_loss, best.val_accuracy)
+    log.info(
+        "best epoch %d of %d: val_loss %.4f val_accuracy %.4f",
+        result.best_epoch,
+        len(result.history),
+        best.val_loss,
+        best.val_accuracy,
+    )
 
     with atomic_path(smk.output.head) as tmp:
         result.model.save(tmp)
