@@ -8,7 +8,6 @@ from blendhunter import config as bh_config
 from blendhunter import resources as bh_resources
 from blendhunter import workflow as wf
 
-
 try:
     bh_config.validate(config)
     for key in ("cosmos_parametric", "cosmos_real"):
@@ -43,6 +42,20 @@ def final_outputs():
     outputs += per_set(wf.PREDICTIONS_TEST) + per_set(wf.PREDICTIONS_REALISTIC)
     outputs += expand(wf.SUMMARY, sigma=SIGMAS)
     outputs += list(wf.TABLES.values())
-    outputs += [f"{stem}.{ext}" for stem in wf.FIGURES.values() for ext in wf.FIGURE_FORMATS]
+    outputs += [
+        f"{stem}.{ext}" for stem in wf.FIGURES.values() for ext in wf.FIGURE_FORMATS
+    ]
     outputs.append(wf.BENCHMARKS)
     return outputs
+
+
+def catalogue_inputs(wildcards):
+    """A catalogue with no local path comes from the public download."""
+    if config["resources"][wildcards.catalogue]["path"] is None:
+        return {"download": wf.COSMOS_DOWNLOAD}
+    return {}
+
+
+def chunk_files(kind):
+    pattern = wf.PARAMETRIC_CHUNK if kind == "parametric" else wf.REALISTIC_CHUNK
+    return expand(pattern, chunk=range(wf.n_chunks(config, kind)))

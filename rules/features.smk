@@ -9,8 +9,6 @@ rule parametric_features:
         weights=wf.VGG16_WEIGHTS,
     output:
         wf.PARAMETRIC_FEATURES,
-    params:
-        features=config["features"],
     log:
         "results/logs/features/parametric_sigma{sigma}_real{realisation}.log",
     benchmark:
@@ -19,9 +17,11 @@ rule parametric_features:
         CONDA_ENV
     threads: config["compute"]["threads_tensorflow"]
     resources:
+        **wf.gpu_resources(config),
         mem_mb=wf.mem_tensorflow(config),
         runtime=wf.runtime_minutes(config["parametric"]["n_stamps"], per_second=25),
-        **wf.gpu_resources(config),
+    params:
+        features=config["features"],
     script:
         "../workflow/scripts/extract_features.py"
 
@@ -33,8 +33,6 @@ rule realistic_features:
         weights=wf.VGG16_WEIGHTS,
     output:
         wf.REALISTIC_FEATURES,
-    params:
-        features={**config["features"], "augment": {**config["features"]["augment"], "copies": 0}},
     log:
         "results/logs/features/realistic.log",
     benchmark:
@@ -43,8 +41,13 @@ rule realistic_features:
         CONDA_ENV
     threads: config["compute"]["threads_tensorflow"]
     resources:
+        **wf.gpu_resources(config),
         mem_mb=wf.mem_tensorflow(config),
         runtime=wf.runtime_minutes(config["realistic"]["n_stamps"], per_second=25),
-        **wf.gpu_resources(config),
+    params:
+        features={
+            **config["features"],
+            "augment": {**config["features"]["augment"], "copies": 0},
+        },
     script:
         "../workflow/scripts/extract_features.py"

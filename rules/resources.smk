@@ -1,18 +1,9 @@
 # Fetched inputs: VGG-16 ImageNet weights and the two COSMOS catalogues.
 
 
-def catalogue_inputs(wildcards):
-    """A catalogue with no local path comes from the public download."""
-    if config["resources"][wildcards.catalogue]["path"] is None:
-        return {"download": wf.COSMOS_DOWNLOAD}
-    return {}
-
-
 rule vgg16_weights:
     output:
         wf.VGG16_WEIGHTS,
-    params:
-        spec=config["resources"]["vgg16_weights"],
     log:
         "results/logs/resources/vgg16_weights.log",
     benchmark:
@@ -22,6 +13,8 @@ rule vgg16_weights:
     resources:
         mem_mb=1000,
         runtime=30,
+    params:
+        spec=config["resources"]["vgg16_weights"],
     script:
         "../workflow/scripts/fetch_vgg16.py"
 
@@ -47,18 +40,18 @@ rule catalogue:
         unpack(catalogue_inputs),
     output:
         wf.CATALOGUE_MANIFEST,
-    wildcard_constraints:
-        catalogue="cosmos_parametric|cosmos_real",
-    params:
-        entry=lambda wildcards: config["resources"][wildcards.catalogue],
     log:
         "results/logs/resources/{catalogue}.log",
     benchmark:
         "results/benchmarks/resources/{catalogue}.tsv"
+    wildcard_constraints:
+        catalogue="cosmos_parametric|cosmos_real",
     conda:
         CONDA_ENV
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        entry=lambda wildcards: config["resources"][wildcards.catalogue],
     script:
         "../workflow/scripts/check_catalogue.py"

@@ -2,19 +2,11 @@
 # noisy set per (sigma, realisation), which stores a noise recipe, not images.
 
 
-def chunk_files(kind):
-    pattern = wf.PARAMETRIC_CHUNK if kind == "parametric" else wf.REALISTIC_CHUNK
-    return expand(pattern, chunk=range(wf.n_chunks(config, kind)))
-
-
 rule simulate_parametric_chunk:
     input:
         catalogue="resources/cosmos_parametric.json",
     output:
         wf.PARAMETRIC_CHUNK,
-    params:
-        kind="parametric",
-        simulation=bh_config.simulation_section(config, "parametric"),
     log:
         "results/logs/simulate/parametric_chunk{chunk}.log",
     benchmark:
@@ -25,6 +17,9 @@ rule simulate_parametric_chunk:
     resources:
         mem_mb=wf.mem_simulate(config, "parametric"),
         runtime=wf.runtime_minutes(config["parametric"]["chunk_size"], per_second=20),
+    params:
+        kind="parametric",
+        simulation=bh_config.simulation_section(config, "parametric"),
     script:
         "../workflow/scripts/simulate_chunk.py"
 
@@ -34,9 +29,6 @@ rule simulate_realistic_chunk:
         catalogue="resources/cosmos_real.json",
     output:
         wf.REALISTIC_CHUNK,
-    params:
-        kind="realistic",
-        simulation=bh_config.simulation_section(config, "realistic"),
     log:
         "results/logs/simulate/realistic_chunk{chunk}.log",
     benchmark:
@@ -47,6 +39,9 @@ rule simulate_realistic_chunk:
     resources:
         mem_mb=wf.mem_simulate(config, "realistic"),
         runtime=wf.runtime_minutes(config["realistic"]["chunk_size"], per_second=10),
+    params:
+        kind="realistic",
+        simulation=bh_config.simulation_section(config, "realistic"),
     script:
         "../workflow/scripts/simulate_chunk.py"
 
@@ -56,9 +51,6 @@ rule merge_parametric:
         chunk_files("parametric"),
     output:
         wf.PARAMETRIC_MASTER,
-    params:
-        kind="parametric",
-        simulation=bh_config.simulation_section(config, "parametric"),
     log:
         "results/logs/simulate/merge_parametric.log",
     benchmark:
@@ -68,6 +60,9 @@ rule merge_parametric:
     resources:
         mem_mb=wf.mem_merge(config, "parametric"),
         runtime=wf.runtime_minutes(config["parametric"]["n_stamps"], per_second=2000),
+    params:
+        kind="parametric",
+        simulation=bh_config.simulation_section(config, "parametric"),
     script:
         "../workflow/scripts/merge_chunks.py"
 
@@ -77,9 +72,6 @@ rule merge_realistic:
         chunk_files("realistic"),
     output:
         wf.REALISTIC_MASTER,
-    params:
-        kind="realistic",
-        simulation=bh_config.simulation_section(config, "realistic"),
     log:
         "results/logs/simulate/merge_realistic.log",
     benchmark:
@@ -89,6 +81,9 @@ rule merge_realistic:
     resources:
         mem_mb=wf.mem_merge(config, "realistic"),
         runtime=wf.runtime_minutes(config["realistic"]["n_stamps"], per_second=2000),
+    params:
+        kind="realistic",
+        simulation=bh_config.simulation_section(config, "realistic"),
     script:
         "../workflow/scripts/merge_chunks.py"
 
@@ -98,10 +93,6 @@ rule parametric_set:
         wf.PARAMETRIC_MASTER,
     output:
         wf.PARAMETRIC_SET,
-    params:
-        kind="parametric",
-        sigma=lambda wildcards: float(wildcards.sigma),
-        realisation=lambda wildcards: int(wildcards.realisation),
     log:
         "results/logs/simulate/parametric_sigma{sigma}_real{realisation}.log",
     benchmark:
@@ -111,6 +102,10 @@ rule parametric_set:
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        kind="parametric",
+        sigma=lambda wildcards: float(wildcards.sigma),
+        realisation=lambda wildcards: int(wildcards.realisation),
     script:
         "../workflow/scripts/make_noisy_set.py"
 
@@ -120,10 +115,6 @@ rule realistic_set:
         wf.REALISTIC_MASTER,
     output:
         wf.REALISTIC_SET,
-    params:
-        kind="realistic",
-        sigma=config["realistic"]["sigma"],
-        realisation=0,
     log:
         "results/logs/simulate/realistic_set.log",
     benchmark:
@@ -133,5 +124,9 @@ rule realistic_set:
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        kind="realistic",
+        sigma=config["realistic"]["sigma"],
+        realisation=0,
     script:
         "../workflow/scripts/make_noisy_set.py"

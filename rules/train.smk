@@ -7,8 +7,6 @@ rule train_head:
         features=wf.PARAMETRIC_FEATURES,
     output:
         **{key: f"{wf.MODEL_DIR}/{name}" for key, name in wf.MODEL_FILES.items()},
-    params:
-        training=lambda wildcards: wf.training_settings(config, wildcards.sigma),
     log:
         "results/logs/train/sigma{sigma}_real{realisation}.log",
     benchmark:
@@ -17,9 +15,13 @@ rule train_head:
         CONDA_ENV
     threads: config["compute"]["threads_tensorflow"]
     resources:
-        mem_mb=wf.mem_tensorflow(config),
-        runtime=wf.runtime_minutes(config["parametric"]["n_stamps"] * 100, per_second=20000),
         **wf.gpu_resources(config),
+        mem_mb=wf.mem_tensorflow(config),
+        runtime=wf.runtime_minutes(
+            config["parametric"]["n_stamps"] * 100, per_second=20000
+        ),
+    params:
+        training=lambda wildcards: wf.training_settings(config, wildcards.sigma),
     script:
         "../workflow/scripts/train_head.py"
 
@@ -30,9 +32,6 @@ rule predict_test:
         features=wf.PARAMETRIC_FEATURES,
     output:
         wf.PREDICTIONS_TEST,
-    params:
-        split="test",
-        threshold=config["classify"]["threshold"],
     log:
         "results/logs/predict/test_sigma{sigma}_real{realisation}.log",
     benchmark:
@@ -43,6 +42,9 @@ rule predict_test:
     resources:
         mem_mb=wf.mem_tensorflow(config),
         runtime=10,
+    params:
+        split="test",
+        threshold=config["classify"]["threshold"],
     script:
         "../workflow/scripts/predict.py"
 
@@ -53,9 +55,6 @@ rule predict_realistic:
         features=wf.REALISTIC_FEATURES,
     output:
         wf.PREDICTIONS_REALISTIC,
-    params:
-        split=None,
-        threshold=config["classify"]["threshold"],
     log:
         "results/logs/predict/realistic_sigma{sigma}_real{realisation}.log",
     benchmark:
@@ -66,5 +65,8 @@ rule predict_realistic:
     resources:
         mem_mb=wf.mem_tensorflow(config),
         runtime=10,
+    params:
+        split=None,
+        threshold=config["classify"]["threshold"],
     script:
         "../workflow/scripts/predict.py"

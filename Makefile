@@ -1,0 +1,36 @@
+# The README's two commands: `make run` (the default campaign) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+CORES ?= all
+# Offline sites and CI use the local copies in ../shared when they are there.
+CONFIG ?= config/config.yaml $(if $(wildcard ../shared/weights),config/offline.yaml,)
+SNAKEMAKE = $(VENV)/bin/snakemake
+
+.PHONY: setup run test lint format report clean-results
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+run: setup
+	$(SNAKEMAKE) --cores $(CORES) --configfile $(CONFIG)
+
+report: setup
+	$(SNAKEMAKE) --report report.html --configfile $(CONFIG)
+
+test: setup
+	$(VENV)/bin/pytest
+
+lint: setup
+	$(VENV)/bin/ruff check src tests workflow benchmarks
+	$(VENV)/bin/ruff format --check src tests workflow benchmarks
+	$(VENV)/bin/snakefmt --check Snakefile rules
+	$(SNAKEMAKE) --lint --configfile $(CONFIG)
+
+format: setup
+	$(VENV)/bin/ruff format src tests workflow benchmarks
+	$(VENV)/bin/snakefmt Snakefile rules
