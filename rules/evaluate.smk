@@ -1,1 +1,143 @@
-# placeholder
+# Accuracy of BlendHunter and SEP: one metrics file per training set, a
+# summary per noise level (depends on that sigma's sets only), and the tables.
+
+
+rule evaluate:
+    input:
+        parametric_set=wf.PARAMETRIC_SET,
+        realistic_set=wf.REALISTIC_SET,
+        bh_parametric=wf.PREDICTIONS_TEST,
+        bh_realistic=wf.PREDICTIONS_REALISTIC,
+        sep_parametric=wf.SEP_TEST,
+        sep_realistic=wf.SEP_REALISTIC,
+    output:
+        wf.METRICS,
+    log:
+        "results/logs/evaluate/sigma{sigma}_real{realisation}.log",
+    benchmark:
+        "results/benchmarks/evaluate/sigma{sigma}_real{realisation}.tsv"
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        close_separation=config["stamp"]["close_separation"],
+        realistic_sigma=config["realistic"]["sigma"],
+    script:
+        "../workflow/scripts/evaluate.py"
+
+
+rule summarise_sigma:
+    input:
+        # every realisation of this noise level, and nothing else
+        lambda wildcards: expand(
+            wf.METRICS, sigma=wildcards.sigma, realisation=REALISATIONS
+        ),
+    output:
+        report(
+            wf.SUMMARY,
+            caption="../report/summary_sigma.rst",
+            category="Tables",
+            subcategory="Per noise level",
+            labels={"table": "summary", "training sigma": "{sigma}"},
+        ),
+    log:
+        "results/logs/evaluate/summary_sigma{sigma}.log",
+    benchmark:
+        "results/benchmarks/evaluate/summary_sigma{sigma}.tsv"
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../workflow/scripts/summarise_sigma.py"
+
+
+rule accuracy_tables:
+    input:
+        per_set(wf.METRICS),
+    output:
+        parametric=report(
+            wf.TABLES["parametric"],
+            caption="../report/parametric_accuracy.rst",
+            category="Tables",
+            subcategory="Accuracy",
+            labels={"table": "parametric test sets"},
+        ),
+        realistic=report(
+            wf.TABLES["realistic"],
+            caption="../report/realistic_accuracy.rst",
+            category="Tables",
+            subcategory="Accuracy",
+            labels={"table": "realistic test set"},
+        ),
+    log:
+        "results/logs/evaluate/accuracy_tables.log",
+    benchmark:
+        "results/benchmarks/evaluate/accuracy_tables.tsv"
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../workflow/scripts/accuracy_tables.py"
+
+
+rule per_sigma_table:
+    input:
+        expand(wf.SUMMARY, sigma=SIGMAS),
+    output:
+        report(
+            wf.TABLES["per_sigma"],
+            caption="../report/per_sigma_summary.rst",
+            category="Tables",
+            subcategory="Accuracy",
+            labels={"table": "summary per noise level"},
+        ),
+    log:
+        "results/logs/evaluate/per_sigma_table.log",
+    benchmark:
+        "results/benchmarks/evaluate/per_sigma_table.tsv"
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../workflow/scripts/per_sigma_table.py"
+
+
+rule separation_table:
+    input:
+        parametric_sets=per_set(wf.PARAMETRIC_SET),
+        bh_parametric=per_set(wf.PREDICTIONS_TEST),
+        sep_parametric=per_set(wf.SEP_TEST),
+        realistic_set=wf.REALISTIC_SET,
+        bh_realistic=per_set(wf.PREDICTIONS_REALISTIC),
+        sep_realistic=wf.SEP_REALISTIC,
+    output:
+        report(
+            wf.TABLES["separation"],
+            caption="../report/accuracy_vs_separation_table.rst",
+            category="Tables",
+            subcategory="Accuracy",
+            labels={"table": "accuracy vs separation"},
+        ),
+    log:
+        "results/logs/evaluate/separation_table.log",
+    benchmark:
+        "results/benchmarks/evaluate/separation_table.tsv"
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        sets=[(sigma, r) for sigma in SIGMAS for r in REALISATIONS],
+        bin_width=config["figures"]["separation_bin_width"],
+        stamp_size=config["stamp"]["size"],
+    script:
+        "../workflow/scripts/separation_table.py"

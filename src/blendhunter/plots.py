@@ -1,0 +1,332 @@
+"""The paper's result figures (Figs. 3-6) and a gallery of example stamps.
+
+Every function takes the workflow's tables (DataFrames, see metrics.py) and
+returns a matplotlib Figure, so tests and notebooks can call them without
+Snakemake; `save` writes one figure to several formats. Accuracies in the
+tables are fractions; the figures show per cent.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Circle, Patch  # noqa: E402
+
+STYLE = {
+    "font.size": 10,
+    "axes.titlesize": 10,
+    "axes.labelsize": 10,
+    "legend.fontsize": 9,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "grid.linestyle": ":",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+    "savefig.dpi": 150,
+    "savefig.bbox": "tight",
+    "pdf.fonttype": 42,
+}
+BH = {"color": "black", "label": "BlendHunter"}
+SEP = {"color": "tab:blue", "label": "SEP"}
+TPR_COLOR, TNR_COLOR = "tab:green", "tab:red"
+SUBSET_STYLE = {
+    "all": {"color": "black", "marker": "o", "label": "all stamps"},
+    "close": {"color": "tab:orange", "marker": "s", "label": "close blends"},
+    "distant": {"color": "tab:purple", "marker": "^", "label": "distant blends"},
+}
+SIGMA = r"$\sigma_\mathrm{noise}$"
+
+
+def save(fig, paths) -> None:
+    """Write `fig` to each path (format from the extension), then close it."""
+    for path in [paths] if isinstance(paths, (str, Path)) else paths:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with plt.rc_context(STYLE):
+            fig.savefig(path, dpi=STYLE["savefig.dpi"], bbox_inches="tight")
+    plt.close(fig)
+
+
+def _sigma_text(sigma: float) -> str:
+    return f"{float(sigma):g}"
+
+
+def _grid(n: int, max_cols: int = 4, size=(3.2, 2.7)):
+    cols = min(max_cols, max(n, 1))
+    rows = math.ceil(max(n, 1) / cols)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(size[0] * cols, size[1] * rows), sharex=True, sharey=True, squeeze=False
+    )
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    return fig, axes
+
+
+def _mean_std(frame: pd.DataFrame, by: str, column: str) -> pd.DataFrame:
+    """Mean and sample std over realisations (std 0 when there is one)."""
+    grouped = frame.groupby(by)[column]
+    out = pd.DataFrame({"mean": grouped.mean(), "std": grouped.std(ddof=1), "count": grouped.count()})
+    out["std"] = out["std"].fillna(0.0)
+    return out.sort_index()
+
+
+def accuracy_vs_separation(
+    table: pd.DataFrame, close_separation: float, realisation: int | None = None, dataset: str = "parametric"
+):
+    """Fig. 3: accuracy on blends vs separation, one panel per sigma, gain shaded.
+
+    `table` is the accuracy_vs_separation table; one realisation is shown (the
+    first one if None), as in the paper.
+    """
+    rows = table[table["dataset"] == dataset]
+    if realisation is None:
+        realisation = int(rows["realisation"].dropna().min()) if rows["realisation"].notna().any() else 0
+    rows = rows[rows["realisation"] == realisation]
+    sigmas = sorted(rows["train_sigma"].dropna().unique())
+    with plt.rc_context(STYLE):
+        fig, axes = _grid(len(sigmas))
+        for ax, sigma in zip(axes.flat, sigmas, strict=False):
+            at = rows[rows["train_sigma"] == sigma]
+            bh = at[at["method"] == "blendhunter"].set_index("bin_centre")["accuracy"].sort_index() * 100
+            sep = at[at["method"] == "sep"].set_index("bin_centre")["accuracy"].sort_index() * 100
+            # empty bins are NaN: gaps in the lines and in the shading
+            both = pd.concat({"bh": bh, "sep": sep}, axis=1)
+            ax.fill_between(
+                both.index, both["sep"], both["bh"], where=both["bh"] >= both["sep"],
+                interpolate=True, color=SEP["color"], alpha=0.25, lw=0,
+            )  # fmt: skip
+            ax.fill_between(
+                both.index, both["sep"], both["bh"], where=both["bh"] < both["sep"],
+                interpolate=True, color="tab:red", alpha=0.15, lw=0,
+            )  # fmt: skip
+            ax.plot(bh.index, bh.values, "-", marker=".", ms=4, color=BH["color"], lw=1.6)
+            ax.plot(sep.index, sep.values, "--", marker=".", ms=4, color=SEP["color"], lw=1.6)
+            ax.axvline(close_separation, color="0.5", ls=":", lw=1)
+            ax.set_title(f"{SIGMA} = {_sigma_text(sigma)}")
+            ax.set_ylim(-3, 103)
+            ax.set_xlim(0, rows["bin_hi"].max())
+        for ax in axes[-1]:
+            ax.set_xlabel("Separation (pixels)")
+        for ax in axes[:, 0]:
+            ax.set_ylabel("Accuracy on blends (%)")
+        handles = [
+            Line2D([], [], color=BH["color"], marker=".", lw=1.6, label=BH["label"]),
+            Line2D([], [], color=SEP["color"], marker=".", ls="--", lw=1.6, label=SEP["label"]),
+            Patch(color=SEP["color"], alpha=0.25, label="BlendHunter gain"),
+            Patch(color="tab:red", alpha=0.15, label="BlendHunter loss"),
+            Line2D([], [], color="0.5", ls=":", label=f"close / distant ({close_separation:g} px)"),
+        ]
+        fig.suptitle(f"Parametric test sets, realisation {realisation}")
+        fig.tight_layout()
+        fig.legend(handles=handles, loc="upper center", ncol=len(handles), bbox_to_anchor=(0.5, 0.0))
+    return fig
+
+
+def accuracy_vs_noise(table: pd.DataFrame, subset: str = "all"):
+    """Fig. 4: accuracy on the parametric test sets vs sigma, mean +- std over realisations."""
+    rows = table[(table["dataset"] == "parametric") & (table["subset"] == subset)]
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(5, 3.6))
+        for method, style, marker, ls, shift in (
+            ("blendhunter", BH, "o", "-", -0.15),
+            ("sep", SEP, "s", "--", 0.15),
+        ):
+            stats = _mean_std(rows[rows["method"] == method], "train_sigma", "accuracy")
+            if stats.empty:
+                continue
+            ax.errorbar(
+                stats.index + shift, stats["mean"] * 100, yerr=stats["std"] * 100,
+                color=style["color"], marker=marker, ls=ls, capsize=3, ms=5, label=style["label"],
+            )  # fmt: skip
+        _sigma_axis(ax, rows["train_sigma"], clamp=True)
+        n_real = int(rows["realisation"].nunique())
+        ax.set_xlabel(f"Noise standard deviation {SIGMA}")
+        ax.set_ylabel("Overall accuracy (%)" if subset == "all" else f"Accuracy, {subset} (%)")
+        ax.set_title(f"Parametric test sets: mean $\\pm$ std over {n_real} realisation(s)")
+        ax.legend()
+        fig.tight_layout()
+    return fig
+
+
+def _sigma_axis(ax, sigmas, clamp: bool = False) -> None:
+    """Ticks at the noise levels of the campaign; rates kept within [0, 100] %."""
+    sigmas = sorted({float(s) for s in sigmas if pd.notna(s)})
+    if 0 < len(sigmas) <= 12:
+        ax.set_xticks(sigmas, [_sigma_text(s) for s in sigmas])
+    if clamp:
+        bottom, top = ax.get_ylim()
+        ax.set_ylim(max(bottom, -3), min(top, 103))
+
+
+def _sep_reference(table: pd.DataFrame, subset: str, column: str = "accuracy") -> float:
+    rows = table[(table["method"] == "sep") & (table["subset"] == subset)]
+    return float(rows[column].iloc[0]) if len(rows) else math.nan
+
+
+def relative_accuracy(table: pd.DataFrame, realistic_sigma: float, subsets=("all", "close", "distant")):
+    """Fig. 5: BlendHunter minus SEP accuracy (percentage points) on the realistic set vs training sigma."""
+    rows = table[(table["dataset"] == "realistic") & (table["method"] == "blendhunter")]
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(5.6, 3.8))
+        ax.axhline(0, color="0.3", lw=1)
+        shifts = np.linspace(-0.25, 0.25, len(subsets))
+        for subset, shift in zip(subsets, shifts, strict=True):
+            stats = _mean_std(rows[rows["subset"] == subset], "train_sigma", "gain_vs_sep")
+            if stats.empty:
+                continue
+            style = SUBSET_STYLE.get(subset, {"label": subset})
+            sep_acc = _sep_reference(table, subset) * 100
+            ax.errorbar(
+                stats.index + shift, stats["mean"] * 100, yerr=stats["std"] * 100, capsize=3, ms=5, ls="-",
+                color=style.get("color"), marker=style.get("marker", "o"),
+                label=f"{style['label']} (SEP {sep_acc:.1f}%)",
+            )  # fmt: skip
+        ax.axvline(
+            realistic_sigma, color="0.5", ls=":", lw=1.2, label=f"realistic {SIGMA} = {realistic_sigma:g}"
+        )
+        _sigma_axis(ax, rows["train_sigma"])
+        ax.set_xlabel(f"Training noise standard deviation {SIGMA}")
+        ax.set_ylabel("BlendHunter $-$ SEP accuracy\n(percentage points)")
+        ax.set_title("Realistic CFIS-like test set")
+        handles, labels = ax.get_legend_handles_labels()
+        ax.legend(handles[1:] + handles[:1], labels[1:] + labels[:1], loc="best")
+        fig.tight_layout()
+    return fig
+
+
+CONFUSION_PANELS = (
+    ("close_paired", "Close blends + as many isolated"),
+    ("distant_paired", "Distant blends + remaining isolated"),
+    ("all", "All stamps"),
+)
+
+
+def confusion(table: pd.DataFrame, realistic_sigma: float):
+    """Fig. 6: TPR and TNR vs training sigma on the realistic set; BH solid, SEP dash-dot."""
+    rows = table[table["dataset"] == "realistic"]
+    bh = rows[rows["method"] == "blendhunter"]
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, 3, figsize=(11, 3.6), sharey=True)
+        for ax, (subset, title) in zip(axes, CONFUSION_PANELS, strict=True):
+            at = bh[bh["subset"] == subset]
+            for column, color, shift in (("tpr", TPR_COLOR, -0.15), ("tnr", TNR_COLOR, 0.15)):
+                stats = _mean_std(at, "train_sigma", column)
+                if not stats.empty:
+                    ax.errorbar(
+                        stats.index + shift, stats["mean"] * 100, yerr=stats["std"] * 100,
+                        color=color, marker="o", ms=4, capsize=3, ls="-",
+                    )  # fmt: skip
+                ref = _sep_reference(rows, subset, column)
+                if not math.isnan(ref):
+                    ax.axhline(ref * 100, color=color, ls="-.", lw=1.4)
+            ax.axvline(realistic_sigma, color="0.5", ls=":", lw=1.2)
+            _sigma_axis(ax, bh["train_sigma"])
+            n = at["n"].iloc[0] if len(at) else (rows[rows["subset"] == subset]["n"].max())
+            ax.set_title(f"{title} (n = {int(n) if pd.notna(n) else 0})")
+            ax.set_xlabel(f"Training {SIGMA}")
+        axes[0].set_ylabel("Rate (%)")
+        _sigma_axis(axes[0], bh["train_sigma"], clamp=True)  # y shared: after every panel
+        handles = [
+            Line2D([], [], color=TPR_COLOR, marker="o", label="BlendHunter TPR (blends)"),
+            Line2D([], [], color=TNR_COLOR, marker="o", label="BlendHunter TNR (isolated)"),
+            Line2D([], [], color=TPR_COLOR, ls="-.", label="SEP TPR"),
+            Line2D([], [], color=TNR_COLOR, ls="-.", label="SEP TNR"),
+            Line2D([], [], color="0.5", ls=":", label=f"realistic {SIGMA} = {realistic_sigma:g}"),
+        ]
+        fig.legend(handles=handles, loc="lower center", ncol=len(handles), bbox_to_anchor=(0.5, 1.0))
+        fig.tight_layout()
+    return fig
+
+
+GALLERY_ROWS = (
+    ("isolated", "Isolated"),
+    ("close", "Close blends"),
+    ("distant", "Distant blends"),
+    ("misclassified", "Misclassified\nby BlendHunter"),
+)
+
+
+def select_gallery(
+    truth: pd.DataFrame, bh_labels: np.ndarray, close_separation: float, per_row: int
+) -> pd.DataFrame:
+    """Example stamps for the gallery: the first `per_row` of each kind by index.
+
+    `truth` is a metrics.truth_frame, `bh_labels` BlendHunter's encoded labels
+    aligned on it. Returns columns index, row, truth, separation, bh_label.
+    """
+    frame = truth.assign(bh_label=np.asarray(bh_labels, dtype=float)).reset_index()
+    blends = frame["truth"] == 1
+    kinds = {
+        "isolated": ~blends,
+        "close": blends & (frame["separation"] < close_separation),
+        "distant": blends & (frame["separation"] >= close_separation),
+        "misclassified": frame["bh_label"] != frame["truth"],
+    }
+    picked = [frame[mask].head(per_row).assign(row=kind) for kind, mask in kinds.items()]
+    return pd.concat(picked, ignore_index=True)
+
+
+def gallery(examples: pd.DataFrame, images: dict, per_row: int, match_radius: float = 2.0, title: str = ""):
+    """Example stamps as the network sees them (|x| * 255 / max|x|).
+
+    `examples` has columns index, row, truth, bh_label and optional p_blend,
+    sep_label, x1, y1, x2, y2 and detections (a list of (x, y) per stamp);
+    `images` maps index -> (P, P) levels. True galaxy positions are circled
+    (radius = SEP's match radius), SEP detections marked x.
+    """
+    with plt.rc_context({**STYLE, "axes.grid": False}):
+        fig, axes = plt.subplots(
+            len(GALLERY_ROWS),
+            per_row,
+            figsize=(1.75 * per_row + 0.8, 1.95 * len(GALLERY_ROWS)),
+            squeeze=False,
+        )
+        for r, (kind, label) in enumerate(GALLERY_ROWS):
+            row = examples[examples["row"] == kind].reset_index(drop=True)
+            axes[r, 0].set_ylabel(label, fontsize=10)
+            for c in range(per_row):
+                ax = axes[r, c]
+                ax.set_xticks([])
+                ax.set_yticks([])
+                for spine in ax.spines.values():
+                    spine.set_visible(True)
+                if c >= len(row):
+                    ax.set_facecolor("0.95")
+                    continue
+                ex = row.iloc[c]
+                ax.imshow(images[int(ex["index"])], cmap="gray", origin="lower", vmin=0, vmax=255)
+                for key in ("1", "2"):
+                    x, y = ex.get(f"x{key}", np.nan), ex.get(f"y{key}", np.nan)
+                    if pd.notna(x) and pd.notna(y):
+                        ax.add_patch(Circle((x, y), match_radius, fill=False, ec="cyan", lw=1))
+                for x, y in ex.get("detections", None) or []:
+                    ax.plot(x, y, "x", color="orange", ms=5, mew=1.2)
+                correct = ex["bh_label"] == ex["truth"]
+                text = "blend" if ex["truth"] == 1 else "isolated"
+                if ex["truth"] == 1 and pd.notna(ex.get("separation", np.nan)):
+                    text += f", d={ex['separation']:.1f}px"
+                lines = [f"#{int(ex['index'])} {text}"]
+                p = ex.get("p_blend", np.nan)
+                lines.append(f"BH p={p:.2f}" if pd.notna(p) else "BH")
+                if isinstance(ex.get("sep_label", None), str):
+                    lines[-1] += f", SEP: {ex['sep_label'] or 'failed'}"
+                ax.set_title("\n".join(lines), fontsize=7, color="black" if correct else "tab:red")
+        handles = [
+            Line2D([], [], color="cyan", marker="o", ls="", mfc="none", label="true galaxy position"),
+            Line2D([], [], color="orange", marker="x", ls="", label="SEP detection"),
+            Patch(color="tab:red", label="red title: BlendHunter wrong"),
+        ]
+        if title:
+            fig.suptitle(title)
+        fig.tight_layout()
+        fig.legend(handles=handles, loc="upper center", ncol=3, bbox_to_anchor=(0.5, 0.0))
+    return fig
