@@ -62,3 +62,22 @@ def run_snakemake(workdir: Path, configfile: Path, *args: str, check: bool = Tru
 @pytest.fixture
 def tiny_config() -> dict:
     return make_config()
+
+
+def snakemake_env() -> dict:
+    """The environment `run_snakemake` gives Snakemake (for Popen-started runs)."""
+    return {**os.environ, "PYTHONPATH": str(REPO / "src")}
+
+
+def snakemake_command(workdir: Path, configfiles, *args: str, cores: int = 2) -> list[str]:
+    """The command line of `run_snakemake`, with one or several config files."""
+    if isinstance(configfiles, (str, Path)):
+        configfiles = [configfiles]
+    return [
+        SNAKEMAKE,
+        "--snakefile", str(REPO / "Snakefile"),
+        "--directory", str(workdir),
+        "--configfile", *map(str, configfiles),
+        "--cores", str(cores),
+        *args,
+    ]  # fmt: skip

@@ -16,6 +16,7 @@ SPLIT = 3
 NOISE = 4
 AUGMENT = 5
 TRAINING = 6
+GALAXY_NOISE_PAD = 7  # noise padding of real COSMOS galaxy images
 
 STREAMS = {"parametric": PARAMETRIC, "realistic": REALISTIC}
 

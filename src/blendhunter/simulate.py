@@ -51,10 +51,17 @@ class CatalogueError(RuntimeError):
 
 
 class GalaxySource:
-    """COSMOS galaxies of one kind: 'parametric' fits or 'real' HST images."""
+    """COSMOS galaxies of one kind: 'parametric' fits or 'real' HST images.
 
-    def __init__(self, directory: str, file_name: str, gal_type: str, cache_size: int = 512):
+    A real galaxy's image is padded with noise like its own (GalSim's default,
+    `noise_pad_size` 5 arcsec); that noise is drawn from a stream keyed by
+    (seed, catalogue row), so a galaxy is the same in every process and chunk.
+    GalSim's own default would seed it from the clock.
+    """
+
+    def __init__(self, directory: str, file_name: str, gal_type: str, cache_size: int = 512, seed: int = 0):
         self.gal_type = gal_type
+        self.seed = int(seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", galsim.GalSimWarning)
             try:
@@ -75,7 +82,8 @@ class GalaxySource:
     def _make(self, index: int) -> galsim.GSObject:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", galsim.GalSimWarning)
-            return self.catalogue.makeGalaxy(int(index), gal_type=self.gal_type)
+            rng = galsim.BaseDeviate(seeds.integer_seed(self.seed, seeds.GALAXY_NOISE_PAD, int(index)))
+            return self.catalogue.makeGalaxy(int(index), gal_type=self.gal_type, rng=rng)
 
     def galaxy(self, index: int) -> galsim.GSObject:
         return self._galaxy(int(index))

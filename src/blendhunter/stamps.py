@@ -63,11 +63,37 @@ def read_attrs(path) -> dict:
         return dict(handle.attrs)
 
 
+def check_chunks(chunk_paths: list, config_sha256: str | None = None) -> int:
+    """Chunks must follow each other from stamp 0 and share the configuration digest.
+
+    Guards the master against stale chunks (e.g. drawn with another chunk size
+    or config and not rerun): its attributes would otherwise describe stamps
+    it does not hold. Returns the number of stamps.
+    """
+    start = 0
+    for path in chunk_paths:
+        with h5py.File(path, "r") as chunk:
+            n = chunk["images"].shape[0]
+            first = chunk.attrs.get("first_index")
+            digest = chunk.attrs.get("config_sha256")
+        if first is not None and int(first) != start:
+            raise ValueError(
+                f"{path} starts at stamp {int(first)}, expected {start}: the chunks are stale; rerun them"
+            )
+        if config_sha256 is not None and digest is not None and digest != config_sha256:
+            raise ValueError(
+                f"{path} was drawn with another configuration (config_sha256 {digest}, "
+                f"expected {config_sha256}); rerun the chunks"
+            )
+        start += n
+    return start
+
+
 def merge_chunks(chunk_paths: list, out_path, extra_columns: dict, attrs: dict) -> None:
     """Concatenate chunk files, in order, into one master file (streamed)."""
     with h5py.File(chunk_paths[0], "r") as first:
         shape = first["images"].shape[1:]
-    n = sum(h5py.File(p, "r")["images"].shape[0] for p in chunk_paths)
+    n = check_chunks(chunk_paths, attrs.get("config_sha256"))
     with atomic_path(out_path) as tmp, h5py.File(tmp, "w") as out:
         images = out.create_dataset(
             "images", shape=(n, *shape), dtype=np.float32, chunks=(min(IMAGE_CHUNK, n), *shape)

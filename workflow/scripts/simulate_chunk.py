@@ -13,11 +13,15 @@ GAL_TYPE = {"parametric": "parametric", "realistic": "real"}
 def main(smk):
     kind, cfg = smk.params.kind, smk.config
     manifest = json.loads(open(smk.input.catalogue).read())
-    source = simulate.GalaxySource(manifest["dir"], manifest["file_name"], GAL_TYPE[kind])
+    source = simulate.GalaxySource(manifest["dir"], manifest["file_name"], GAL_TYPE[kind], seed=cfg["seed"])
     section = cfg[kind]
     start, stop = simulate.chunk_bounds(section["n_stamps"], section["chunk_size"])[int(smk.wildcards.chunk)]
-    labels, _ = simulate.labels_and_split(section["n_stamps"], section["blend_fraction"], None, cfg["seed"], kind)
-    logging.getLogger(__name__).info("drawing %s stamps %d..%d from %s", kind, start, stop - 1, manifest["file_name"])
+    labels, _ = simulate.labels_and_split(
+        section["n_stamps"], section["blend_fraction"], None, cfg["seed"], kind
+    )
+    logging.getLogger(__name__).info(
+        "drawing %s stamps %d..%d from %s", kind, start, stop - 1, manifest["file_name"]
+    )
     images, columns = simulate.draw_chunk(start, stop, labels, source, kind, cfg)
     digest = bh_config.digest(bh_config.simulation_section(cfg, kind))
     attrs = stamps.stamp_attrs(cfg, kind, digest)
