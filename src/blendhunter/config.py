@@ -113,7 +113,5 @@ def simulation_section(config: dict, kind: str) -> dict:
     """The part of the config that determines a set's noiseless stamps."""
     keys = ("seed", "stamp", "psf", "flux", "selection")
     section = {k: config[k] for k in keys}
-    section[kind] = {
-        k: v for k, v in config[kind].items() if k not in ("sigmas", "realisations", "sigma")
-    }
+    section[kind] = {k: v for k, v in config[kind].items() if k not in ("sigmas", "realisations", "sigma")}
     return section

@@ -6,7 +6,9 @@ from blendhunter.logs import run
 
 def main(smk):
     cfg = smk.config
-    noise_seed = cfg["seed"] if smk.params.kind == "parametric" else seeds.integer_seed(cfg["seed"], seeds.REALISTIC)
+    noise_seed = (
+        cfg["seed"] if smk.params.kind == "parametric" else seeds.integer_seed(cfg["seed"], seeds.REALISTIC)
+    )
     stamps.write_noisy_set(
         smk.output[0],
         smk.input[0],

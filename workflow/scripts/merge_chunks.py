@@ -11,7 +11,9 @@ def main(smk):
     kind, cfg = smk.params.kind, smk.config
     section = cfg[kind]
     split = section.get("split")  # the realistic set is all test
-    labels, codes = simulate.labels_and_split(section["n_stamps"], section["blend_fraction"], split, cfg["seed"], kind)
+    labels, codes = simulate.labels_and_split(
+        section["n_stamps"], section["blend_fraction"], split, cfg["seed"], kind
+    )
     digest = bh_config.digest(bh_config.simulation_section(cfg, kind))
     attrs = stamps.stamp_attrs(cfg, kind, digest)
     attrs["n_stamps"] = section["n_stamps"]

@@ -1,0 +1,204 @@
+"""Benchmark roll-up (results/benchmarks.csv), wall-time projection, and the
+config's Slurm partition/account on every rule."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from blendhunter import benchmarks as bm
+from blendhunter import cluster
+from blendhunter import workflow as wf
+
+from .conftest import make_config, run_snakemake
+from .test_partial_rerun import placeholder_campaign
+
+TSV_HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+
+
+def write_tsv(path, seconds: float, rss: float = 100.0) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(TSV_HEADER + f"{seconds}\t0:00:01\t{rss}\t1\t1\t1\t0\t0\t90\t{seconds}\n")
+
+
+# --- jobs and units -------------------------------------------------------------
+
+
+def test_expected_jobs_expand_each_rules_pattern_over_the_config(tiny_config):
+    patterns = {
+        "simulate_realistic_chunk": "results/benchmarks/simulate/realistic_chunk{chunk}.tsv",
+        "train_head": "results/benchmarks/train/sigma{sigma}_real{realisation}.tsv",
+        "summarise_sigma": "results/benchmarks/evaluate/summary_sigma{sigma}.tsv",
+        "per_sigma_table": "results/benchmarks/evaluate/per_sigma_table.tsv",
+    }
+    jobs = bm.expected_jobs(patterns, {"train_head": 2}, tiny_config)
+    by_rule = {}
+    for job in jobs:
+        by_rule.setdefault(job["rule"], []).append(job)
+    assert len(by_rule["simulate_realistic_chunk"]) == wf.n_chunks(tiny_config, "realistic")
+    assert len(by_rule["train_head"]) == len(wf.sigma_labels(tiny_config)) * len(wf.realisations(tiny_config))
+    assert {j["threads"] for j in by_rule["train_head"]} == {2}
+    assert by_rule["per_sigma_table"] == [
+        {"rule": "per_sigma_table", "wildcards": "", "path": patterns["per_sigma_table"], "threads": 1}
+    ]
+    job = next(j for j in by_rule["train_head"] if j["wildcards"] == "sigma=20,realisation=1")
+    assert job["path"] == "results/benchmarks/train/sigma20_real1.tsv"
+    assert bm.parse_wildcards(job["wildcards"]) == {"sigma": "20", "realisation": "1"}
+
+
+def test_a_wildcard_without_a_domain_is_an_error(tiny_config):
+    with pytest.raises(ValueError, match="method"):
+        bm.expected_jobs({"x": "results/benchmarks/x/{method}.tsv"}, {}, tiny_config)
+
+
+def test_units_follow_the_work_of_each_job():
+    cfg = make_config({"parametric": {"n_stamps": 100, "chunk_size": 40}, "training": {"max_epochs": 7}})
+    assert [bm.job_units("simulate_parametric_chunk", {"chunk": c}, cfg) for c in "012"] == [40, 40, 20]
+    sizes = bm.split_sizes(cfg)
+    assert bm.job_units("train_head", {}, cfg, epochs=3) == 3 * (sizes["train"] + sizes["validation"])
+    assert bm.job_units("train_head", {}, cfg) == 7 * (sizes["train"] + sizes["validation"])
+    assert bm.job_units("predict_realistic", {}, cfg) == cfg["realistic"]["n_stamps"]
+    assert bm.job_units("figure_noise", {}, cfg) == 1
+
+
+def test_every_benchmarked_rule_has_a_stage(tiny_config, tmp_path):
+    """STAGES covers the workflow's rules (the projection schedules by stage)."""
+    from .conftest import write_config
+
+    configfile = write_config(tmp_path / "config.yaml", tiny_config)
+    rules = set(run_snakemake(tmp_path, configfile, "--list-rules").stdout.split())
+    assert rules - {"all", "benchmarks"} <= set(bm.STAGES), rules - set(bm.STAGES)
+
+
+# --- roll-up --------------------------------------------------------------------
+
+
+def test_collect_reads_benchmark_files_and_lists_absent_ones(tiny_config, tmp_path):
+    write_tsv(tmp_path / "a.tsv", 4.5, rss=321.0)
+    jobs = [
+        {
+            "rule": "simulate_parametric_chunk",
+            "wildcards": "chunk=1",
+            "path": str(tmp_path / "a.tsv"),
+            "threads": 1,
+        },
+        {"rule": "merge_parametric", "wildcards": "", "path": str(tmp_path / "b.tsv"), "threads": 1},
+    ]
+    table, missing = bm.collect(jobs, tiny_config)
+    assert list(table.columns) == bm.COLUMNS
+    row = table.iloc[0]
+    assert (row["rule"], row["wildcards"], row["seconds"], row["max_rss_mb"]) == (
+        "simulate_parametric_chunk",
+        "chunk=1",
+        4.5,
+        321.0,
+    )
+    assert row["units"] == tiny_config["parametric"]["chunk_size"]
+    assert missing == [str(tmp_path / "b.tsv")]
+
+
+@pytest.mark.slow
+def test_rollup_rule_collects_this_campaigns_jobs_only(tiny_config, tmp_path):
+    """rule benchmarks: every job's file of this config; stale files of other configs ignored."""
+    placeholder_campaign(tmp_path, tiny_config)
+    bench = tmp_path / "results" / "benchmarks"
+    write_tsv(bench / "simulate" / "parametric_chunk0.tsv", 3.0)
+    write_tsv(bench / "simulate" / "parametric_chunk2.tsv", 5.0)
+    write_tsv(bench / "train" / "sigma20_real1.tsv", 8.0)
+    write_tsv(bench / "evaluate" / "summary_sigma5.tsv", 0.5)
+    write_tsv(bench / "simulate" / "parametric_chunk9.tsv", 99.0)  # stale: no chunk 9 in this config
+    write_tsv(bench / "train" / "sigma35_real0.tsv", 99.0)  # stale: no sigma 35
+    run_snakemake(tmp_path, tmp_path / "config.yaml", wf.BENCHMARKS, "--forcerun", "benchmarks")
+    table = pd.read_csv(tmp_path / wf.BENCHMARKS, keep_default_na=False)
+    got = {(r.rule, r.wildcards): r.seconds for r in table.itertuples()}
+    assert got == {
+        ("simulate_parametric_chunk", "chunk=0"): 3.0,
+        ("simulate_parametric_chunk", "chunk=2"): 5.0,
+        ("train_head", "sigma=20,realisation=1"): 8.0,
+        ("summarise_sigma", "sigma=5"): 0.5,
+    }
+    train = table[table["rule"] == "train_head"].iloc[0]
+    assert train["threads"] == tiny_config["compute"]["threads_tensorflow"]
+
+
+# --- projection -----------------------------------------------------------------
+
+
+def synthetic_table(cfg: dict, startup: float, rate: float) -> pd.DataFrame:
+    rows = []
+    for chunk in range(wf.n_chunks(cfg, "parametric")):
+        units = bm.job_units("simulate_parametric_chunk", {"chunk": str(chunk)}, cfg)
+        rows.append(
+            {
+                "rule": "simulate_parametric_chunk",
+                "wildcards": f"chunk={chunk}",
+                "seconds": startup + rate * units,
+                "max_rss_mb": 100.0,
+                "threads": 1,
+                "units": units,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def test_fit_recovers_startup_and_rate_from_two_scales():
+    small = make_config({"parametric": {"n_stamps": 120, "chunk_size": 40}})
+    large = make_config({"parametric": {"n_stamps": 1000, "chunk_size": 500}})
+    table = pd.concat([synthetic_table(small, 3.0, 0.05), synthetic_table(large, 3.0, 0.05)])
+    fit = bm.fit_rules(table).set_index("rule").loc["simulate_parametric_chunk"]
+    assert fit["startup"] == pytest.approx(3.0) and fit["rate"] == pytest.approx(0.05)
+    paper = make_config({"parametric": {"n_stamps": 80000, "chunk_size": 1000}})
+    jobs = bm.target_jobs(bm.fit_rules(table), paper)
+    assert len(jobs) == 80 and jobs["seconds"].tolist() == pytest.approx([53.0] * 80)
+
+
+def test_makespan_packs_jobs_onto_cores_and_nodes():
+    assert bm.makespan([(10, 1)] * 4, nodes=1, cores=2) == 20
+    assert bm.makespan([(10, 2), (10, 1), (10, 1)], nodes=1, cores=2) == 20
+    assert bm.makespan([(10, 1)] * 4, nodes=2, cores=2) == 10
+    assert bm.makespan([(10, 4)], nodes=1, cores=2) == 10  # capped at a node's cores
+    assert bm.makespan([(30, 1), (10, 1), (10, 1), (10, 1)], nodes=1, cores=2) == 30
+
+
+def test_projection_wall_time_falls_with_nodes():
+    small = make_config({"parametric": {"n_stamps": 120, "chunk_size": 40}})
+    large = make_config({"parametric": {"n_stamps": 1000, "chunk_size": 500}})
+    table = pd.concat([synthetic_table(small, 3.0, 0.05), synthetic_table(large, 3.0, 0.05)])
+    paper = make_config({"parametric": {"n_stamps": 80000, "chunk_size": 1000}})
+    per_rule, walls = bm.project(table, paper, [("this", 1, 2, 0.0), ("c4", 4, 32, 30.0)])
+    assert per_rule.loc[0, "jobs"] == 80
+    assert per_rule.loc[0, "core_hours"] == pytest.approx(80 * 53 / 3600)
+    hours = walls.set_index("machine")["wall_hours"]
+    assert hours["this"] == pytest.approx(40 * 53 / 3600)
+    assert hours["c4"] == pytest.approx((53 + 30) / 3600)
+
+
+# --- Slurm partition and account from the config ---------------------------------
+
+
+def test_slurm_resources_from_config():
+    assert cluster.slurm_resources({}) == {}
+    assert cluster.slurm_resources({"slurm": {"partition": None, "account": None}}) == {}
+    assert cluster.slurm_resources({"slurm": {"partition": "gpu", "account": "null"}}) == {
+        "slurm_partition": "gpu"
+    }
+    assert cluster.slurm_resources({"slurm": {"partition": "a", "account": "b"}}) == {
+        "slurm_partition": "a",
+        "slurm_account": "b",
+    }
+
+
+def test_slurm_resources_applied_to_every_rule_but_set_resources_win():
+    from snakemake.resources import Resources
+
+    rules = [SimpleNamespace(name=n, resources=Resources.from_mapping({"mem_mb": 1000})) for n in "ab"]
+    workflow = SimpleNamespace(
+        rules=rules, resource_settings=SimpleNamespace(overwrite_resources={"b": {"slurm_partition": "x"}})
+    )
+    cluster.apply_slurm_resources(workflow, {"slurm": {"partition": "main", "account": "proj"}})
+    assert rules[0].resources["slurm_partition"].value == "main"
+    assert rules[0].resources["slurm_account"].value == "proj"
+    assert "slurm_partition" not in rules[1].resources  # left to --set-resources
+    assert rules[1].resources["slurm_account"].value == "proj"
