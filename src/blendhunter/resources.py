@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import h5py
@@ -110,12 +111,18 @@ def check_catalogue_config(key: str, entry: dict) -> None:
         )
 
 
+def _galsim_download_command() -> str:
+    """GalSim's downloader, from the running environment even if it is not on PATH."""
+    beside = Path(sys.executable).with_name("galsim_download_cosmos")
+    return str(beside) if beside.exists() else "galsim_download_cosmos"
+
+
 def download_cosmos(dest: str | Path) -> Path:
     """The public COSMOS 25.2 sample (about 6 GB) via GalSim's downloader."""
     dest = Path(dest)
     try:
         subprocess.run(
-            ["galsim_download_cosmos", "-s", COSMOS_SAMPLE, "-d", str(dest), "-q", "--nolink"],
+            [_galsim_download_command(), "-s", COSMOS_SAMPLE, "-d", str(dest), "-q", "--nolink"],
             check=True,
         )
     except (OSError, subprocess.CalledProcessError) as err:
