@@ -30,12 +30,6 @@ MAX_DRAWS_PER_GALAXY = 200
 SPLIT_CODES = {"train": 0, "validation": 1, "test": 2}
 SPLIT_NAMES = {code: name for name, code in SPLIT_CODES.items()}
 
-META_FLOAT = (
-    "x1", "y1", "x2", "y2", "separation", "flux1", "flux2", "peak1", "peak2",
-    "psf_atmos_fwhm", "psf_atmos_g1", "psf_atmos_g2", "psf_optical_g1", "psf_optical_g2",
-)  # fmt: skip
-META_INT = ("label", "index1", "index2", "id1", "id2")
-
 
 def flux_scale(cfg_flux: dict) -> float:
     """COSMOS (HST 2.4 m, 1 s) to the configured telescope and exposure."""

@@ -15,7 +15,6 @@ no noisy copy is ever stored, and a set is rebuilt alone bit for bit.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -234,7 +233,3 @@ def describe(meta: pd.DataFrame, close: float) -> dict:
         "close_blends": int((blends & (sep < close)).sum()),
         "distant_blends": int((blends & (sep >= close)).sum()),
     }
-
-
-def dumps(obj) -> str:
-    return json.dumps(obj, sort_keys=True)
