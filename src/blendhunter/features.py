@@ -180,6 +180,19 @@ def _write_augmented(handle, stamp_set, model, method, batch_size, cfg, seed) ->
     group.create_dataset("split", data=np.full(len(index), SPLIT_CODES["train"], dtype=np.int8))
 
 
+def _rows(dataset, mask: np.ndarray, block: int = 8192) -> np.ndarray:
+    """dataset[mask], read block by block: memory holds the selection, not the file."""
+    out = np.empty((int(mask.sum()), *dataset.shape[1:]), dtype=dataset.dtype)
+    filled = 0
+    for start in range(0, len(mask), block):
+        keep = mask[start : start + block]
+        if keep.any():
+            rows = dataset[start : start + len(keep)][keep]
+            out[filled : filled + len(rows)] = rows
+            filled += len(rows)
+    return out
+
+
 def read_features(path: str | Path, split: str | None = None, augmented: bool = False):
     """(features, labels, indices) of one split, or of every stamp."""
     from .simulate import SPLIT_CODES
@@ -190,8 +203,9 @@ def read_features(path: str | Path, split: str | None = None, augmented: bool = 
             parts.append(handle["augmented"])
         xs, ys, idx = [], [], []
         for group in parts:
-            mask = slice(None) if split is None else group["split"][()] == SPLIT_CODES[split]
-            xs.append(group["features"][()][mask] if split is not None else group["features"][()])
+            codes = group["split"][()]
+            mask = np.ones(len(codes), bool) if split is None else codes == SPLIT_CODES[split]
+            xs.append(_rows(group["features"], mask))
             ys.append(group["label"][()][mask])
             idx.append(group["index"][()][mask])
     return np.concatenate(xs), np.concatenate(ys), np.concatenate(idx)
