@@ -5,15 +5,21 @@ CORES ?= all
 # Offline sites and CI use the local copies in ../shared when they are there.
 CONFIG ?= config/config.yaml $(if $(wildcard ../shared/weights),config/offline.yaml,)
 SNAKEMAKE = $(VENV)/bin/snakemake
+# GPU=1: CUDA builds of TensorFlow and ONNX Runtime instead of the CPU ones.
+EXTRA = $(if $(filter 1,$(GPU)),gpu,cpu)
 
 .PHONY: setup run test lint format report clean-results
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed-$(EXTRA)
 
-$(VENV)/.installed: pyproject.toml constraints.txt
+# The other extra's runtimes are removed first: CPU and CUDA builds share module names.
+$(VENV)/.installed-$(EXTRA): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -c constraints.txt -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	$(if $(filter gpu,$(EXTRA)),$(VENV)/bin/pip uninstall --quiet -y tensorflow-cpu onnxruntime,\
+	  $(VENV)/bin/pip uninstall --quiet -y tensorflow onnxruntime-gpu)
+	$(VENV)/bin/pip install --quiet -c constraints.txt -e '.[dev,$(EXTRA)]'
 	touch $@
 
 run: setup

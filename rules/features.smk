@@ -1,5 +1,48 @@
 # VGG-16 bottleneck features, cached in HDF5: one file per noisy parametric set,
-# one for the realistic set (shared by every head).
+# one for the realistic set (shared by every head). The ONNX engine's model is
+# exported once per weights file (and quantized once, for int8).
+
+
+rule vgg16_onnx:
+    input:
+        weights=wf.VGG16_WEIGHTS,
+    output:
+        wf.VGG16_EXPORTED["float32"],
+    log:
+        "results/logs/resources/vgg16_onnx.log",
+    benchmark:
+        "results/benchmarks/resources/vgg16_onnx.tsv"
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=4000,
+        runtime=15,
+    script:
+        "../workflow/scripts/export_onnx.py"
+
+
+rule vgg16_int8:
+    input:
+        model=wf.VGG16_EXPORTED["float32"],
+        master=wf.PARAMETRIC_MASTER,
+    output:
+        wf.VGG16_EXPORTED["int8"],
+    log:
+        "results/logs/resources/vgg16_int8.log",
+    benchmark:
+        "results/benchmarks/resources/vgg16_int8.tsv"
+    conda:
+        CONDA_ENV
+    threads: config["compute"]["threads_tensorflow"]
+    resources:
+        mem_mb=6000,
+        runtime=20,
+    params:
+        sigmas=config["parametric"]["sigmas"],
+        n_stamps=config["features"]["calibration_stamps"],
+        preprocessing=config["features"]["preprocessing"],
+    script:
+        "../workflow/scripts/quantize_int8.py"
 
 
 rule parametric_features:
@@ -7,6 +50,7 @@ rule parametric_features:
         stamps=wf.PARAMETRIC_SET,
         noiseless=wf.PARAMETRIC_MASTER,
         weights=wf.VGG16_WEIGHTS,
+        **wf.engine_model(config),
     output:
         wf.PARAMETRIC_FEATURES,
     log:
@@ -19,7 +63,7 @@ rule parametric_features:
     resources:
         **wf.gpu_resources(config),
         mem_mb=wf.mem_tensorflow(config),
-        runtime=wf.runtime_minutes(config["parametric"]["n_stamps"], per_second=25),
+        runtime=wf.runtime_minutes(config["parametric"]["n_stamps"], per_second=wf.features_rate(config)),
     params:
         features=config["features"],
     script:
@@ -31,6 +75,7 @@ rule realistic_features:
         stamps=wf.REALISTIC_SET,
         noiseless=wf.REALISTIC_MASTER,
         weights=wf.VGG16_WEIGHTS,
+        **wf.engine_model(config),
     output:
         wf.REALISTIC_FEATURES,
     log:
@@ -43,7 +88,7 @@ rule realistic_features:
     resources:
         **wf.gpu_resources(config),
         mem_mb=wf.mem_tensorflow(config),
-        runtime=wf.runtime_minutes(config["realistic"]["n_stamps"], per_second=25),
+        runtime=wf.runtime_minutes(config["realistic"]["n_stamps"], per_second=wf.features_rate(config)),
     params:
         features={
             **config["features"],

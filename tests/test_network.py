@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from astropy.io import fits
 
-from blendhunter import cli, features, seeds, simulate, stamps, training
+from blendhunter import cli, engine, features, seeds, simulate, stamps, training
 from blendhunter.io import write_json
 from blendhunter.resources import md5sum
 
@@ -58,8 +58,15 @@ def sigma5_set(cfg, tmp_path_factory):
 @pytest.fixture(scope="module")
 def feature_file(sigma5_set, weights, tmp_path_factory):
     path = tmp_path_factory.mktemp("features") / "features.h5"
-    attrs = {"stamps_file": str(sigma5_set.path), "sigma": SIGMA, "realisation": 0, "vgg16_weights_md5": "x"}
-    features.write_features(sigma5_set, path, weights, "png", "float32", 256, attrs)
+    attrs = {
+        "stamps_file": str(sigma5_set.path),
+        "sigma": SIGMA,
+        "realisation": 0,
+        "vgg16_weights_md5": "x",
+        "engine": "tensorflow",
+        "precision": "float32",
+    }
+    features.write_features(sigma5_set, path, engine.load("tensorflow", weights), "png", 256, attrs)
     return path
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .engine import ENGINES, PRECISIONS
 from .features import INPUT_SIZE
 
 STAMP_SIZES = (51, INPUT_SIZE)
@@ -31,46 +32,74 @@ class InputError(ValueError):
     """The user's input cannot be classified; the message says why and what to do."""
 
 
-def _check_cube(cube: np.ndarray, source: str) -> np.ndarray:
-    if cube is None or cube.size == 0:
-        raise InputError(f"{source}: no stamps (the primary HDU is empty)")
-    if cube.ndim == 2:
-        cube = cube[None]
-    if cube.ndim != 3 or cube.shape[1] != cube.shape[2] or cube.shape[1] not in STAMP_SIZES:
-        raise InputError(
-            f"{source}: stamps must be a cube N x 51 x 51 or N x 65 x 65, got shape {cube.shape}"
-        )
-    bad = ~np.isfinite(cube)
+def _check_shape(shape: tuple, source: str) -> tuple:
+    """(N, side, side) of a cube, a single 2-D stamp counting as N = 1."""
+    if len(shape) == 2:
+        shape = (1, *shape)
+    if len(shape) != 3 or shape[1] != shape[2] or shape[1] not in STAMP_SIZES or shape[0] == 0:
+        raise InputError(f"{source}: stamps must be a cube N x 51 x 51 or N x 65 x 65, got shape {shape}")
+    return shape
+
+
+def _check_finite(batch: np.ndarray, first: int, source: str) -> np.ndarray:
+    bad = ~np.isfinite(batch)
     if bad.any():
-        stamps = np.flatnonzero(bad.any(axis=(1, 2)))
-        raise InputError(
-            f"{source}: {len(stamps)} stamp(s) contain NaN or infinite pixels "
-            f"(first: index {stamps[0]}); replace or drop them"
-        )
-    return cube.astype(np.float32)
+        stamp = first + int(np.flatnonzero(bad.any(axis=(1, 2)))[0])
+        raise InputError(f"{source}: stamp {stamp} contains NaN or infinite pixels; replace or drop it")
+    return batch.astype(np.float32)
 
 
-def read_fits(path: Path) -> np.ndarray:
-    from astropy.io import fits
+class StampSource:
+    """The stamps of a FITS cube (memory-mapped) or a workflow HDF5 file, read in batches,
+    so memory holds one batch whatever the number of stamps."""
 
-    try:
-        with fits.open(path, memmap=False) as hdul:
-            data = hdul[0].data
-    except OSError as err:
-        raise InputError(f"{path}: not a readable FITS file ({err})") from err
-    return _check_cube(None if data is None else np.asarray(data), str(path))
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise InputError(f"{self.path}: no such file")
+        name = self.path.name.lower()
+        if name.endswith(FITS_SUFFIXES):
+            self._open_fits()
+        elif name.endswith(HDF5_SUFFIXES):
+            self._open_hdf5()
+        else:
+            raise InputError(f"{self.path}: unknown format; give a .fits cube or a workflow .h5 stamp file")
 
+    def _open_fits(self) -> None:
+        from astropy.io import fits
 
-def read_hdf5(path: Path) -> np.ndarray:
-    from .stamps import StampSet
+        try:
+            self._hdul = fits.open(self.path, memmap=True)
+            data = self._hdul[0].data
+        except (OSError, ValueError) as err:
+            raise InputError(f"{self.path}: not a readable FITS file ({err})") from err
+        if data is None or data.size == 0:
+            raise InputError(f"{self.path}: no stamps (the primary HDU is empty)")
+        self.shape = _check_shape(data.shape, str(self.path))
+        self._data = data.reshape(self.shape)
+        self._read = lambda start, stop: np.asarray(self._data[start:stop])
 
-    try:
-        stamp_set = StampSet(path)
-    except (OSError, KeyError, ValueError, FileNotFoundError) as err:
-        raise InputError(f"{path}: not a BlendHunter stamp file ({err})") from err
-    if len(stamp_set) == 0:
-        raise InputError(f"{path}: no stamps")
-    return _check_cube(stamp_set.images(np.arange(len(stamp_set))), str(path))
+    def _open_hdf5(self) -> None:
+        from .stamps import StampSet
+
+        try:
+            stamp_set = StampSet(self.path)
+            side = stamp_set.images(np.arange(min(1, len(stamp_set)))).shape[1:]
+        except (OSError, KeyError, ValueError) as err:
+            raise InputError(f"{self.path}: not a BlendHunter stamp file ({err})") from err
+        self.shape = _check_shape((len(stamp_set), *side), str(self.path))
+        self._read = lambda start, stop: stamp_set.images(np.arange(start, stop))
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def batches(self, batch_size: int, pad: str = "noise"):
+        """Yield (first index, stamps (n, 65, 65) float32), padded like training."""
+        for start in range(0, len(self), batch_size):
+            batch = _check_finite(self._read(start, start + batch_size), start, str(self.path))
+            if batch.shape[1] != INPUT_SIZE:
+                batch = pad_like_training(batch, pad, first_index=start)
+            yield start, batch
 
 
 def edge_sigma(stamps: np.ndarray, width: int = 5) -> np.ndarray:
@@ -82,10 +111,11 @@ def edge_sigma(stamps: np.ndarray, width: int = 5) -> np.ndarray:
     return 1.4826 * mad
 
 
-def pad_like_training(stamps: np.ndarray, mode: str = "noise", seed: int = 0) -> np.ndarray:
+def pad_like_training(stamps: np.ndarray, mode: str = "noise", seed: int = 0, first_index: int = 0):
     """51x51 stamps to 65x65. Training stamps were padded *before* noise was added,
     so with mode 'noise' the border gets Gaussian noise of each stamp's own
-    (edge-estimated) sigma, drawn from a fixed seed; 'zeros' leaves it empty."""
+    (edge-estimated) sigma, from a stream per stamp index (the same whatever the
+    batch size); 'zeros' leaves it empty."""
     from .features import pad_stamps
 
     padded = pad_stamps(stamps)
@@ -94,25 +124,17 @@ def pad_like_training(stamps: np.ndarray, mode: str = "noise", seed: int = 0) ->
     border = np.ones(padded.shape[1:], dtype=bool)
     pad = (padded.shape[1] - stamps.shape[1]) // 2
     border[pad:-pad, pad:-pad] = False
-    rng = np.random.default_rng(seed)
     sigma = edge_sigma(stamps)
-    padded[:, border] = rng.standard_normal((len(stamps), int(border.sum()))) * sigma[:, None]
+    for row in range(len(stamps)):
+        rng = np.random.default_rng([seed, first_index + row])
+        padded[row, border] = rng.standard_normal(int(border.sum())) * sigma[row]
     return padded
 
 
 def read_stamps(path: str | Path, pad: str = "noise") -> np.ndarray:
-    """Stamps (N, 65, 65) float32 from a FITS cube or a workflow HDF5 file."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
-    name = path.name.lower()
-    if name.endswith(FITS_SUFFIXES):
-        cube = read_fits(path)
-    elif name.endswith(HDF5_SUFFIXES):
-        cube = read_hdf5(path)
-    else:
-        raise InputError(f"{path}: unknown format; give a .fits cube or a workflow .h5 stamp file")
-    return cube if cube.shape[1] == INPUT_SIZE else pad_like_training(cube, pad)
+    """Every stamp (N, 65, 65) float32 of a FITS cube or a workflow HDF5 file, at once."""
+    source = StampSource(path)
+    return np.concatenate([batch for _, batch in source.batches(max(len(source), 1), pad)])
 
 
 def read_model_metadata(model_dir: Path) -> dict:
@@ -125,6 +147,22 @@ def read_model_metadata(model_dir: Path) -> dict:
                 "e.g. results/models/sigma15/real0"
             )
     return json.loads((model_dir / METADATA_FILE).read_text())
+
+
+def load_engine(args: argparse.Namespace, metadata: dict):
+    """The model's feature engine and precision (or --engine/--precision), ready to run."""
+    from . import engine
+
+    name = args.engine or metadata.get("engine", "tensorflow")
+    precision = args.precision or metadata["precision"]
+    try:
+        engine.check_supported(name, precision)
+        exported = None
+        if name == "onnxruntime" and precision == "float32":
+            exported = engine.cached_export(args.vgg16_weights)
+        return engine.load(name, args.vgg16_weights, precision, args.threads, exported)
+    except engine.EngineError as err:
+        raise InputError(str(err).replace("features.engine", "--engine")) from err
 
 
 def classify(args: argparse.Namespace) -> int:
@@ -145,21 +183,17 @@ def classify(args: argparse.Namespace) -> int:
             "--vgg16-weights differs (md5) from the weights the head was trained on; "
             "results are only valid for the same ImageNet VGG-16 weights"
         )
-    stamps = read_stamps(args.stamps, args.pad)
+    source = StampSource(args.stamps)
     threshold = args.threshold if args.threshold is not None else metadata.get("threshold", 0.5)
-    precision = args.precision or metadata["precision"]
-
-    features.configure_threads(args.threads)
-    base = features.conv_base(args.vgg16_weights, precision)
+    infer = load_engine(args, metadata)
     head = training.load_head(model_dir)
-    p_blend = np.empty(len(stamps))
-    with tqdm(total=len(stamps), unit="stamp", disable=args.quiet or len(stamps) < args.batch_size) as bar:
-        for start in range(0, len(stamps), args.batch_size):
-            batch = stamps[start : start + args.batch_size]
-            x = features.extract(base, batch, metadata["preprocessing"], args.batch_size)
+    p_blend = np.empty(len(source))
+    with tqdm(total=len(source), unit="stamp", disable=args.quiet or len(source) < args.batch_size) as bar:
+        for start, batch in source.batches(args.batch_size, args.pad):
+            x = features.extract(infer, batch, metadata["preprocessing"], args.batch_size)
             p_blend[start : start + len(batch)] = training.predict(head, x)
             bar.update(len(batch))
-    table = training.predictions_frame(np.arange(len(stamps)), p_blend, threshold)
+    table = training.predictions_frame(np.arange(len(source)), p_blend, threshold)
     with atomic_path(args.output) as tmp:
         table.to_csv(tmp, index=False)
     counts = table["label"].value_counts().to_dict()
@@ -190,7 +224,8 @@ def parser() -> argparse.ArgumentParser:
     )
     cmd.add_argument("--output", required=True, help="CSV to write: index,p_blend,label")
     cmd.add_argument("--threshold", type=float, help="p_blend >= threshold is blended (default: the model's)")
-    cmd.add_argument("--precision", choices=("float32", "bfloat16"), help="default: the model's")
+    cmd.add_argument("--engine", choices=ENGINES, help="VGG-16 inference engine (default: the model's)")
+    cmd.add_argument("--precision", choices=PRECISIONS, help="default: the model's")
     cmd.add_argument(
         "--pad",
         choices=("noise", "zeros"),
@@ -198,7 +233,7 @@ def parser() -> argparse.ArgumentParser:
         help="border of 51x51 stamps: noise like the stamp's (as in training, default) or zeros",
     )
     cmd.add_argument("--batch-size", type=int, default=256)
-    cmd.add_argument("--threads", type=int, default=0, help="TensorFlow threads (0: all cores)")
+    cmd.add_argument("--threads", type=int, default=0, help="inference threads (0: all cores)")
     cmd.add_argument("--quiet", action="store_true", help="no progress bar")
     cmd.set_defaults(func=classify)
     return main

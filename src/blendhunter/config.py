@@ -15,6 +15,8 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from . import engine
+
 
 class ConfigError(ValueError):
     """A configuration value is missing, unknown or out of range."""
@@ -89,6 +91,11 @@ def _check_consistency(config: dict) -> list[str]:
                 f"training.overrides.{key}: no such noise level; parametric.sigmas is "
                 f"{config['parametric']['sigmas']}"
             )
+    features = config["features"]
+    try:
+        engine.check_supported(features["engine"], features["precision"])
+    except engine.EngineError as err:
+        problems.append(str(err))
     return problems
 
 

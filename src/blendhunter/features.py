@@ -100,12 +100,15 @@ def conv_base(weights_path: str | os.PathLike, precision: str = "float32"):
     return model
 
 
-def extract(model, stamps: np.ndarray, method: str, batch_size: int = 256) -> np.ndarray:
-    """Bottleneck features (n, 2, 2, 512) float32 of stamps already at 65x65."""
+def extract(infer, stamps: np.ndarray, method: str, batch_size: int = 256) -> np.ndarray:
+    """Bottleneck features (n, 2, 2, 512) float32 of stamps already at 65x65.
+
+    `infer` maps network input to features: an `engine.load` function or a Keras model.
+    """
     out = np.empty((len(stamps), *FEATURE_SHAPE), dtype=np.float32)
     for start in range(0, len(stamps), batch_size):
         batch = preprocess(stamps[start : start + batch_size], method)
-        out[start : start + len(batch)] = np.asarray(model(batch, training=False), dtype=np.float32)
+        out[start : start + len(batch)] = np.asarray(infer(batch), dtype=np.float32)
     return out
 
 
@@ -128,21 +131,20 @@ def augment(stamps: np.ndarray, copies: int, cfg: dict, seed: int) -> np.ndarray
 def write_features(
     stamp_set,
     out_path: str | Path,
-    weights_path: str | Path,
+    infer,
     method: str,
-    precision: str,
     batch_size: int,
     attrs: dict,
     augment_cfg: dict | None = None,
     augment_seed: int = 0,
 ) -> None:
-    """Stream a StampSet through VGG-16 into an HDF5 feature file (atomic).
+    """Stream a StampSet through VGG-16 (`infer`, see `extract`) into an HDF5 feature file (atomic).
 
     Layout: features (n, 2, 2, 512), label (n,), split (n,), index (n,) and,
     with augmentation, the same four for augmented copies of the training split
-    under augmented/.
+    under augmented/. `attrs` (engine, precision, weights...) are recorded.
     """
-    model = conv_base(weights_path, precision)
+    model = infer
     n = len(stamp_set)
     progress = Progress(n, f"features {Path(out_path).name}", log)
     with atomic_path(out_path) as tmp, h5py.File(tmp, "w") as handle:
@@ -157,7 +159,7 @@ def write_features(
         handle.create_dataset("index", data=np.arange(n))
         if augment_cfg and augment_cfg["copies"] > 0:
             _write_augmented(handle, stamp_set, model, method, batch_size, augment_cfg, augment_seed)
-        for key, value in provenance(preprocessing=method, precision=precision, **attrs).items():
+        for key, value in provenance(preprocessing=method, **attrs).items():
             handle.attrs[key] = value
 
 
@@ -209,3 +211,19 @@ def read_features(path: str | Path, split: str | None = None, augmented: bool = 
             ys.append(group["label"][()][mask])
             idx.append(group["index"][()][mask])
     return np.concatenate(xs), np.concatenate(ys), np.concatenate(idx)
+
+
+def calibration_inputs(master_path, sigmas, seed: int, n: int, method: str) -> np.ndarray:
+    """Network inputs for int8 calibration: the first n training stamps of the noiseless
+    parametric master, each with noise at one of `sigmas` in turn (a stream of its own)."""
+    from . import seeds
+    from .stamps import StampSet, noise
+
+    master = StampSet(master_path)
+    indices = master.indices("train")[:n]
+    images = master.images(indices)
+    stream = seeds.integer_seed(seed, seeds.CALIBRATION)
+    for k, sigma in enumerate(sigmas):
+        rows = np.arange(k, len(indices), len(sigmas))
+        images[rows] += noise(stream, sigma, 0, indices[rows], images.shape[1:])
+    return preprocess(images, method)

@@ -17,6 +17,7 @@ NOISE = 4
 AUGMENT = 5
 TRAINING = 6
 GALAXY_NOISE_PAD = 7  # noise padding of real COSMOS galaxy images
+CALIBRATION = 8  # noise of the int8 calibration stamps
 
 STREAMS = {"parametric": PARAMETRIC, "realistic": REALISTIC}
 

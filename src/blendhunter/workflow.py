@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from . import training
+from . import engine, training
 from .simulate import chunk_bounds
 
 # Output layout (one place). {sigma} is formatted by sigma_label.
@@ -49,6 +49,7 @@ FIGURES = {
 FIGURE_FORMATS = ("png", "pdf")
 BENCHMARKS = "results/benchmarks.csv"
 VGG16_WEIGHTS = "resources/vgg16_notop.h5"
+VGG16_EXPORTED = {k: str(v) for k, v in engine.model_paths(VGG16_WEIGHTS).items()}  # ONNX models
 CATALOGUE_MANIFEST = "resources/{catalogue}.json"
 COSMOS_DOWNLOAD = "resources/cosmos_download"
 
@@ -102,6 +103,20 @@ def mem_tensorflow(config: dict) -> int:
 def runtime_minutes(n_stamps: int, per_second: float, floor: int = 10) -> int:
     """Scheduler runtime with 3x headroom over a measured rate."""
     return max(floor, math.ceil(3 * n_stamps / per_second / 60))
+
+
+def engine_model(config: dict) -> dict:
+    """The exported model a features job needs: none for TensorFlow, ONNX for ONNX Runtime."""
+    cfg = config["features"]
+    if cfg["engine"] == "tensorflow":
+        return {}
+    return {"engine_model": VGG16_EXPORTED[cfg["precision"]]}
+
+
+def features_rate(config: dict) -> float:
+    """Stamps/s a features job is planned for (runtime requests); measured on 2 cores."""
+    cfg = config["features"]
+    return 150.0 if cfg["precision"] == "int8" else 40.0
 
 
 def gpu_resources(config: dict) -> dict:

@@ -1,24 +1,25 @@
 """Rules parametric_features, realistic_features: VGG-16 bottleneck features to HDF5."""
 
-from blendhunter import features, seeds
+from blendhunter import engine, features, seeds
 from blendhunter.logs import run
 from blendhunter.resources import md5sum
 from blendhunter.stamps import StampSet
 
 
 def main(smk):
-    features.configure_threads(smk.threads)
     cfg = smk.params.features
+    infer = engine.load(cfg["engine"], smk.input.weights, cfg["precision"], smk.threads)
     stamp_set = StampSet(smk.input.stamps)
     realisation = int(stamp_set.attrs.get("realisation", 0))
     features.write_features(
         stamp_set,
         smk.output[0],
-        smk.input.weights,
+        infer,
         method=cfg["preprocessing"],
-        precision=cfg["precision"],
         batch_size=cfg["batch_size"],
         attrs={
+            "engine": cfg["engine"],
+            "precision": cfg["precision"],
             "stamps_file": str(smk.input.stamps),
             "sigma": stamp_set.sigma,
             "realisation": realisation,
@@ -31,4 +32,4 @@ def main(smk):
     )
 
 
-run(main, snakemake)
+run(main, snakemake)  # noqa: F821

@@ -46,6 +46,7 @@ def main(smk):
             "realisation": realisation,
             "preprocessing": feature_attrs["preprocessing"],
             "precision": feature_attrs["precision"],
+            "engine": feature_attrs.get("engine", "tensorflow"),
             "vgg16_weights_md5": feature_attrs["vgg16_weights_md5"],
             "n_train": int(len(y_train)),
             "n_validation": int(len(y_val)),

@@ -1,0 +1,217 @@
+"""Inference engines for the frozen VGG-16 conv base (issue: features at the machine's limit).
+
+Every engine runs the same Keras VGG-16 with the same ImageNet weights:
+
+- ``tensorflow``: the Keras model itself (the reference; float32 or Keras' mixed_bfloat16);
+- ``onnxruntime``: the Keras model exported once to ONNX (``export_onnx``) and run by
+  ONNX Runtime: float32, or int8 after static post-training quantization
+  (``quantize_int8``, calibrated on training stamps). On a visible CUDA GPU with the
+  GPU build installed, the CUDA provider is used.
+
+An exported model records the MD5 of the weights it was made from, so a model made
+from other weights is refused rather than silently used.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from .io import atomic_path
+
+log = logging.getLogger(__name__)
+
+ENGINES = ("tensorflow", "onnxruntime")
+PRECISIONS = ("float32", "bfloat16", "int8")
+SUPPORTED = {"tensorflow": ("float32", "bfloat16"), "onnxruntime": ("float32", "int8")}
+INPUT_NAME = "stamps"
+WEIGHTS_KEY = "vgg16_weights_md5"
+
+
+class EngineError(RuntimeError):
+    """An engine cannot run as asked; the message says what to do."""
+
+
+def check_supported(engine: str, precision: str) -> None:
+    if engine not in ENGINES:
+        raise EngineError(f"features.engine: {engine!r} is not one of {ENGINES}")
+    if precision not in SUPPORTED[engine]:
+        choices = ", ".join(e for e in ENGINES if precision in SUPPORTED[e])
+        raise EngineError(
+            f"features.precision {precision!r} is not available with engine {engine!r}; "
+            f"use engine {choices} for {precision}, or precision {SUPPORTED[engine][0]}"
+        )
+
+
+def model_paths(weights: str | Path) -> dict[str, Path]:
+    """Where the exported models of a weights file live: beside it, same stem."""
+    weights = Path(weights)
+    return {
+        "float32": weights.with_suffix(".onnx"),
+        "int8": weights.with_name(f"{weights.stem}.int8.onnx"),
+    }
+
+
+def recorded_weights_md5(onnx_path: str | Path) -> str | None:
+    import onnx
+
+    model = onnx.load(str(onnx_path), load_external_data=False)
+    props = {p.key: p.value for p in model.metadata_props}
+    return props.get(WEIGHTS_KEY)
+
+
+def _stamp_metadata(onnx_path: Path, extra: dict) -> None:
+    import onnx
+
+    model = onnx.load(str(onnx_path))
+    for key, value in extra.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value if isinstance(value, str) else json.dumps(value)
+    onnx.save(model, str(onnx_path))
+
+
+def export_onnx(weights: str | Path, out: str | Path) -> None:
+    """Export the Keras VGG-16 conv base (float32, any batch size) to ONNX, atomically."""
+    from . import features
+    from .resources import md5sum
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    model = features.conv_base(weights, "float32")
+    model(np.zeros((1, features.INPUT_SIZE, features.INPUT_SIZE, 3), np.float32))  # built before export
+    import keras
+    import tensorflow as tf
+
+    signature = [tf.TensorSpec((None, features.INPUT_SIZE, features.INPUT_SIZE, 3), tf.float32, INPUT_NAME)]
+    with atomic_path(out) as tmp:
+        keras.Model.export(model, str(tmp), format="onnx", input_signature=signature, verbose=False)
+        _stamp_metadata(tmp, {WEIGHTS_KEY: md5sum(weights), "source": "keras.applications.VGG16"})
+    log.info("exported VGG-16 conv base to %s", out)
+
+
+def quantize_int8(onnx_path: str | Path, calibration: np.ndarray, out: str | Path, batch: int = 32) -> None:
+    """Static int8 quantization (QDQ, per-channel weights), calibrated on network inputs."""
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    name = _input_name(onnx_path)
+
+    class Batches(CalibrationDataReader):
+        def __init__(self):
+            starts = range(0, len(calibration), batch)
+            self.batches = iter([{name: calibration[i : i + batch]} for i in starts])
+
+        def get_next(self):
+            return next(self.batches, None)
+
+    with atomic_path(out) as tmp:
+        prepared = tmp.with_name(tmp.stem + ".pre.onnx")
+        try:
+            quant_pre_process(str(onnx_path), str(prepared), skip_symbolic_shape=True)
+            quantize_static(
+                str(prepared),
+                str(tmp),
+                Batches(),
+                quant_format=QuantFormat.QDQ,
+                per_channel=True,
+                activation_type=QuantType.QUInt8,
+                weight_type=QuantType.QInt8,
+            )
+        finally:
+            prepared.unlink(missing_ok=True)
+        _stamp_metadata(
+            tmp,
+            {WEIGHTS_KEY: recorded_weights_md5(onnx_path) or "", "calibration_stamps": len(calibration)},
+        )
+    log.info("quantized %s to int8 (%d calibration stamps) -> %s", onnx_path, len(calibration), out)
+
+
+def _input_name(onnx_path: str | Path) -> str:
+    import onnx
+
+    return onnx.load(str(onnx_path), load_external_data=False).graph.input[0].name
+
+
+def onnx_session(path: str | Path, threads: int = 0):
+    """An ONNX Runtime session: CUDA if its build and a GPU are there, else CPU with `threads`."""
+    try:
+        import onnxruntime as ort
+    except ImportError as err:
+        raise EngineError(
+            "features.engine onnxruntime needs ONNX Runtime: pip install -e '.[cpu]' (or '.[gpu]')"
+        ) from err
+    options = ort.SessionOptions()
+    if threads > 0:
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    providers = ["CPUExecutionProvider"]
+    if "CUDAExecutionProvider" in ort.get_available_providers():
+        providers.insert(0, "CUDAExecutionProvider")
+    return ort.InferenceSession(str(path), options, providers=providers)
+
+
+def check_exported(onnx_path: Path, weights: str | Path) -> None:
+    from .resources import md5sum
+
+    if not onnx_path.is_file():
+        raise EngineError(
+            f"{onnx_path}: no exported VGG-16 model; build it with the workflow "
+            f"(snakemake {onnx_path}) or blendhunter export-onnx"
+        )
+    recorded, actual = recorded_weights_md5(onnx_path), md5sum(weights)
+    if recorded != actual:
+        raise EngineError(
+            f"{onnx_path} was exported from other weights (md5 {recorded}, {weights} has {actual}); "
+            "delete it and rebuild it"
+        )
+
+
+def cached_export(weights: str | Path) -> Path:
+    """The float32 ONNX model of `weights`: beside them if there, else exported once into
+    the user's cache (keyed by the weights' MD5), so read-only weights work too."""
+    from .resources import md5sum
+
+    beside = model_paths(weights)["float32"]
+    if beside.is_file():
+        return beside
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "blendhunter"
+    path = cache / f"vgg16_notop_{md5sum(weights)}.onnx"
+    if not path.is_file():
+        log.info("exporting VGG-16 to %s (once per weights file)", path)
+        export_onnx(weights, path)
+    return path
+
+
+def load(
+    engine: str,
+    weights: str | Path,
+    precision: str = "float32",
+    threads: int = 0,
+    model_path: str | Path | None = None,
+) -> Callable:
+    """A function: network input (n, 65, 65, 3) float32 -> features (n, 2, 2, 512) float32.
+
+    The ONNX model is `model_path`, by default the one beside the weights (`model_paths`).
+    """
+    check_supported(engine, precision)
+    if engine == "tensorflow":
+        from . import features
+
+        features.configure_threads(threads)
+        model = features.conv_base(weights, precision)
+        return lambda x: np.asarray(model(x, training=False), dtype=np.float32)
+    path = Path(model_path or model_paths(weights)[precision])
+    check_exported(path, weights)
+    session = onnx_session(path, threads)
+    name = session.get_inputs()[0].name
+    return lambda x: session.run(None, {name: np.ascontiguousarray(x, dtype=np.float32)})[0]

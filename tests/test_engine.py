@@ -1,0 +1,244 @@
+"""Feature engines: ONNX Runtime against the TensorFlow reference, with the real weights.
+
+Real VGG-16 ImageNet weights from ../shared, real GalSim stamps, real Snakemake runs.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+from astropy.io import fits
+
+from blendhunter import engine, features, simulate, stamps, training
+from blendhunter import workflow as wf
+from blendhunter.io import write_json
+from blendhunter.resources import md5sum
+
+from .conftest import make_config, run_snakemake, write_config
+
+N_STAMPS = 96
+AGREEMENT = 1e-5  # max |d| / max |f|, the issue's criterion for a default engine
+INT8_RMS_TOLERANCE = 0.1  # int8 moves features by a few per cent (RMS, relative)
+
+
+def max_relative(found: np.ndarray, reference: np.ndarray) -> float:
+    return float(np.abs(found - reference).max() / np.abs(reference).max())
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    return make_config()
+
+
+@pytest.fixture(scope="module")
+def weights(tmp_path_factory, cfg):
+    """A private copy: the exported models are written beside the weights."""
+    path = tmp_path_factory.mktemp("weights") / "vgg16_notop.h5"
+    shutil.copy(cfg["resources"]["vgg16_weights"], path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def network_input(cfg):
+    """Real parametric stamps at sigma 15, through the paper's preprocessing."""
+    res = cfg["resources"]["cosmos_parametric"]
+    source = simulate.GalaxySource(res["path"], res["file_name"], "parametric", seed=cfg["seed"])
+    labels, _ = simulate.labels_and_split(N_STAMPS, 0.5, None, cfg["seed"], "parametric")
+    images, _ = simulate.draw_chunk(0, N_STAMPS, labels, source, "parametric", cfg)
+    images += stamps.noise(cfg["seed"], 15.0, 0, np.arange(N_STAMPS), images.shape[1:])
+    return features.preprocess(images, "png")
+
+
+@pytest.fixture(scope="module")
+def exported(weights):
+    path = engine.model_paths(weights)["float32"]
+    engine.export_onnx(weights, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def reference(weights, network_input):
+    return engine.load("tensorflow", weights, "float32", 2)(network_input)
+
+
+def test_onnxruntime_agrees_with_tensorflow(exported, weights, network_input, reference):
+    found = engine.load("onnxruntime", weights, "float32", 2)(network_input)
+    assert found.shape == (N_STAMPS, *features.FEATURE_SHAPE) and found.dtype == np.float32
+    assert max_relative(found, reference) <= AGREEMENT
+
+
+def test_export_records_the_weights_and_refuses_other_weights(exported, weights, tmp_path):
+    assert engine.recorded_weights_md5(exported) == md5sum(weights)
+    other = tmp_path / "vgg16_notop.h5"
+    shutil.copy(weights, other)
+    with h5py.File(other, "r+") as handle:
+        handle["block5_conv3"]["block5_conv3/bias:0"][0] += 1.0
+    with pytest.raises(engine.EngineError, match="other weights"):
+        engine.load("onnxruntime", other, "float32", model_path=exported)
+    with pytest.raises(engine.EngineError, match="no exported VGG-16 model"):
+        engine.load("onnxruntime", other, "float32")
+
+
+def test_int8_is_close_but_not_exact(exported, weights, network_input, reference, tmp_path):
+    int8 = engine.model_paths(weights)["int8"]
+    engine.quantize_int8(exported, network_input[:64], int8)
+    found = engine.load("onnxruntime", weights, "int8", 2)(network_input)
+    rms = np.linalg.norm(found - reference) / np.linalg.norm(reference)
+    assert 0 < rms < INT8_RMS_TOLERANCE, rms
+    assert engine.recorded_weights_md5(int8) == md5sum(weights)
+
+
+@pytest.mark.parametrize(
+    ("name", "precision", "message"),
+    [("tensorflow", "int8", "engine onnxruntime"), ("onnxruntime", "bfloat16", "engine tensorflow")],
+)
+def test_unsupported_precision_is_named(name, precision, message):
+    with pytest.raises(engine.EngineError, match=message):
+        engine.check_supported(name, precision)
+
+
+def test_config_rejects_an_engine_without_the_precision():
+    from blendhunter import config as bh_config
+
+    with pytest.raises(bh_config.ConfigError, match="not available with engine"):
+        make_config({"features": {"engine": "tensorflow", "precision": "int8"}})
+
+
+@pytest.mark.skipif(
+    not __import__("tensorflow").config.list_physical_devices("GPU"), reason="no GPU visible"
+)
+def test_features_run_on_a_visible_gpu(weights, network_input, reference, exported):
+    """On a GPU machine with `make setup GPU=1`: both engines use the GPU and agree."""
+    import onnxruntime as ort
+
+    assert "CUDAExecutionProvider" in ort.get_available_providers()
+    session = engine.onnx_session(exported)
+    assert session.get_providers()[0] == "CUDAExecutionProvider"
+    found = engine.load("onnxruntime", weights, "float32")(network_input)
+    assert max_relative(found, reference) <= 1e-3  # GPU convolutions (TF32) round differently
+
+
+# --- classify with each engine -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory, weights):
+    """A tiny trained head (random features, real Keras model) with workflow metadata."""
+    rng = np.random.default_rng(0)
+    x = rng.random((64, *features.FEATURE_SHAPE), dtype=np.float32)
+    y = (x[:, 0, 0, 0] > 0.5).astype(int)
+    settings = {k: v for k, v in make_config()["training"].items() if k != "overrides"}
+    settings["max_epochs"] = 2
+    result = training.train_head(x, y, x, y, settings, seed=1)
+    directory = tmp_path_factory.mktemp("model")
+    result.model.save(directory / training.HEAD_FILE)
+    metadata = {"preprocessing": "png", "precision": "float32", "engine": "onnxruntime"}
+    write_json(directory / training.METADATA_FILE, {**metadata, "vgg16_weights_md5": md5sum(weights)})
+    return directory
+
+
+def classify(*args):
+    cmd = [sys.executable, "-m", "blendhunter.cli", "classify", "--quiet", *map(str, args)]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def cube(tmp_path_factory):
+    """A FITS cube of 51x51 stamps: more than one batch of 16."""
+    rng = np.random.default_rng(5)
+    data = rng.normal(0, 10, (40, 51, 51)).astype(np.float32)
+    data[:, 20:31, 20:31] += 200 * rng.random((40, 1, 1)).astype(np.float32)
+    path = tmp_path_factory.mktemp("cube") / "stamps.fits"
+    fits.PrimaryHDU(data).writeto(path)
+    return path
+
+
+def test_classify_gives_the_same_labels_with_each_engine(model_dir, weights, exported, cube, tmp_path):
+    tables = {}
+    for name in engine.ENGINES:
+        out = tmp_path / f"{name}.csv"
+        args = ("--model", model_dir, "--vgg16-weights", weights, "--output", out, "--batch-size", 16)
+        result = classify(*args, "--engine", name, cube)
+        assert result.returncode == 0, result.stderr
+        tables[name] = pd.read_csv(out)
+    assert len(tables["tensorflow"]) == 40
+    assert (tables["tensorflow"]["label"] == tables["onnxruntime"]["label"]).all()
+    assert np.allclose(tables["tensorflow"]["p_blend"], tables["onnxruntime"]["p_blend"], atol=1e-5)
+
+
+def test_classify_streams_batches_independent_of_batch_size(model_dir, weights, exported, cube, tmp_path):
+    """Memory-mapped input read in batches: the batch size changes nothing."""
+    found = []
+    for batch in (7, 40):
+        out = tmp_path / f"b{batch}.csv"
+        args = ("--model", model_dir, "--vgg16-weights", weights, "--output", out, "--batch-size", batch)
+        assert classify(*args, cube).returncode == 0
+        found.append(pd.read_csv(out))
+    pd.testing.assert_frame_equal(found[0], found[1], atol=1e-6)
+
+
+def test_classify_bad_stamp_in_a_later_batch_writes_nothing(model_dir, weights, exported, tmp_path):
+    data = np.ones((30, 65, 65), np.float32)
+    data[25, 3, 3] = np.nan
+    path = tmp_path / "bad.fits"
+    fits.PrimaryHDU(data).writeto(path)
+    out = tmp_path / "out.csv"
+    args = ("--model", model_dir, "--vgg16-weights", weights, "--output", out, "--batch-size", 8)
+    result = classify(*args, path)
+    assert result.returncode == 2 and "stamp 25" in result.stderr, result.stderr
+    assert not out.exists() and not list(tmp_path.glob(".out.partial*"))
+
+
+def test_classify_exports_into_the_cache_for_weights_without_a_model(model_dir, weights, cube, tmp_path):
+    bare = tmp_path / "w" / "vgg16_notop.h5"
+    bare.parent.mkdir()
+    shutil.copy(weights, bare)
+    out = tmp_path / "out.csv"
+    env_cache = tmp_path / "cache"
+    cmd = [sys.executable, "-m", "blendhunter.cli", "classify", "--quiet"]
+    cmd += ["--model", str(model_dir), "--vgg16-weights", str(bare), "--output", str(out), str(cube)]
+    env = {**__import__("os").environ, "XDG_CACHE_HOME": str(env_cache)}
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
+    assert result.returncode == 0, result.stderr
+    assert list((env_cache / "blendhunter").glob("vgg16_notop_*.onnx"))
+    assert not engine.model_paths(bare)["float32"].exists()
+
+
+# --- the engines inside a real Snakemake run ---------------------------------------------------
+
+
+@pytest.mark.slow
+def test_features_jobs_with_each_engine_agree(tmp_path):
+    """One workdir: features with tensorflow, then with onnxruntime (a params change reruns
+    only the features); a changed weights file rebuilds the exported model, nothing else does."""
+    cfg = make_config({"features": {"engine": "tensorflow"}})
+    target = wf.PARAMETRIC_FEATURES.format(sigma="5", realisation=0)
+    configfile = write_config(tmp_path / "tf.yaml", cfg)
+    run_snakemake(tmp_path, configfile, target)
+    with h5py.File(tmp_path / target) as handle:
+        tf_features = handle["features"][()]
+        tf_labels, tf_split = handle["label"][()], handle["split"][()]
+        assert handle.attrs["engine"] == "tensorflow"
+
+    configfile = write_config(tmp_path / "ort.yaml", make_config({"features": {"engine": "onnxruntime"}}))
+    result = run_snakemake(tmp_path, configfile, target)
+    assert "rule vgg16_onnx" in result.stdout + result.stderr
+    assert "rule simulate_parametric_chunk" not in result.stdout + result.stderr
+    with h5py.File(tmp_path / target) as handle:
+        assert handle.attrs["engine"] == "onnxruntime"
+        assert np.array_equal(handle["label"][()], tf_labels)
+        assert np.array_equal(handle["split"][()], tf_split)
+        assert max_relative(handle["features"][()], tf_features) <= AGREEMENT
+
+    onnx = wf.VGG16_EXPORTED["float32"]
+    assert "Nothing to be done" in run_snakemake(tmp_path, configfile, "-n", onnx).stdout
+    with h5py.File(tmp_path / wf.VGG16_WEIGHTS, "r+") as handle:  # the weights change
+        handle["block5_conv3"]["block5_conv3/bias:0"][0] += 1.0
+    planned = run_snakemake(tmp_path, configfile, "-n", onnx)
+    assert "rule vgg16_onnx" in planned.stdout, planned.stdout
