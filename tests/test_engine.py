@@ -110,9 +110,7 @@ def test_config_rejects_an_engine_without_the_precision():
         make_config({"features": {"engine": "tensorflow", "precision": "int8"}})
 
 
-@pytest.mark.skipif(
-    not __import__("tensorflow").config.list_physical_devices("GPU"), reason="no GPU visible"
-)
+@pytest.mark.skipif(not __import__("tensorflow").config.list_physical_devices("GPU"), reason="no GPU visible")
 def test_features_run_on_a_visible_gpu(weights, network_input, reference, exported):
     """On a GPU machine with `make setup GPU=1`: both engines use the GPU and agree."""
     import onnxruntime as ort

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import psutil
 import pytest
 
 from blendhunter import config as bh_config
@@ -36,6 +37,7 @@ from .conftest import (
 pytestmark = pytest.mark.slow
 
 ONE_SET = {"sigma": "20", "realisation": 1}  # the set rebuilt alone
+JOB_SCRIPTS = ("simulate_chunk.py", "merge_chunks.py", "make_noisy_set.py")  # the jobs to hold
 PARTIAL = re.compile(r"^\.(chunk\d+|noiseless|real\d+|stamps)\.partial\.h5$")
 
 
@@ -208,14 +210,34 @@ def wait_for(condition, proc: subprocess.Popen, timeout: float, what: str) -> No
         time.sleep(0.05)
 
 
+def hold_a_running_job(proc: subprocess.Popen) -> psutil.Process:
+    """Suspend (SIGSTOP) a job that Snakemake is running: while it is held, the run
+    cannot finish, so the interruption that follows lands mid-run by construction."""
+
+    def held():
+        for child in psutil.Process(proc.pid).children(recursive=True):
+            try:
+                if any(
+                    "simulate_parametric_chunk" in part or "merge_chunks" in part for part in child.cmdline()
+                ):
+                    child.suspend()
+                    return child
+            except psutil.NoSuchProcess:  # it ended while we looked: take the next one
+                continue
+        return None
+
+    found = []
+    wait_for(lambda: found.append(held()) or found[-1] is not None, proc, 600, "a running job to hold")
+    return found[-1]
+
+
 @pytest.fixture(scope="module")
 def resumed_run(cfg, tmp_path_factory) -> dict:
-    """Build one set alone with --cores 1, Ctrl-C it after a chunk, then rerun."""
+    """Build one set alone with --cores 1, Ctrl-C it while a job is held, then rerun."""
     workdir = tmp_path_factory.mktemp("alone")
     configfile = write_config(workdir / "config.yaml", cfg)
     target = set_path(**ONE_SET)
     chunks = [workdir / p for p in chunk_paths(cfg, "parametric")]
-    logs = [workdir / f"results/logs/simulate/parametric_chunk{i}.log" for i in range(len(chunks))]
     output = open(workdir / "interrupted.out", "w")
     proc = subprocess.Popen(
         snakemake_command(workdir, configfile, target, cores=1),
@@ -227,11 +249,10 @@ def resumed_run(cfg, tmp_path_factory) -> dict:
     )
     try:
         wait_for(lambda: any(p.exists() for p in chunks), proc, 600, "the first chunk")
+        job = hold_a_running_job(proc)  # a later chunk or the merge: the run cannot end now
         finished = next(p for p in chunks if p.exists())
-        others = [log for log, chunk in zip(logs, chunks, strict=True) if chunk != finished]
-        # the next chunk has started, so Snakemake has recorded the first as done
-        wait_for(lambda: any(log.exists() for log in others), proc, 600, "the next chunk")
-        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C, to Snakemake and its jobs
+        job.resume()  # the held job now receives its SIGINT too
         proc.wait(timeout=120)
     finally:
         if proc.poll() is None:
