@@ -15,6 +15,7 @@ include: "rules/features.smk"
 include: "rules/train.smk"
 include: "rules/sep.smk"
 include: "rules/evaluate.smk"
+include: "rules/learning_curve.smk"
 include: "rules/report.smk"
 include: "rules/benchmarks.smk"
 

@@ -47,10 +47,10 @@ rule vgg16_int8:
 
 rule parametric_features:
     input:
+        **wf.engine_model(config),
         stamps=wf.PARAMETRIC_SET,
         noiseless=wf.PARAMETRIC_MASTER,
         weights=wf.VGG16_WEIGHTS,
-        **wf.engine_model(config),
     output:
         wf.PARAMETRIC_FEATURES,
     log:
@@ -63,7 +63,9 @@ rule parametric_features:
     resources:
         **wf.gpu_resources(config),
         mem_mb=wf.mem_tensorflow(config),
-        runtime=wf.runtime_minutes(config["parametric"]["n_stamps"], per_second=wf.features_rate(config)),
+        runtime=wf.runtime_minutes(
+            config["parametric"]["n_stamps"], per_second=wf.features_rate(config)
+        ),
     params:
         features=config["features"],
     script:
@@ -72,10 +74,10 @@ rule parametric_features:
 
 rule realistic_features:
     input:
+        **wf.engine_model(config),
         stamps=wf.REALISTIC_SET,
         noiseless=wf.REALISTIC_MASTER,
         weights=wf.VGG16_WEIGHTS,
-        **wf.engine_model(config),
     output:
         wf.REALISTIC_FEATURES,
     log:
@@ -88,7 +90,9 @@ rule realistic_features:
     resources:
         **wf.gpu_resources(config),
         mem_mb=wf.mem_tensorflow(config),
-        runtime=wf.runtime_minutes(config["realistic"]["n_stamps"], per_second=wf.features_rate(config)),
+        runtime=wf.runtime_minutes(
+            config["realistic"]["n_stamps"], per_second=wf.features_rate(config)
+        ),
     params:
         features={
             **config["features"],

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from blendhunter import metrics, plots
+from blendhunter import learning_curve, metrics, plots
 from blendhunter import workflow as wf
 
 from .conftest import make_config, run_snakemake, write_config
@@ -186,6 +186,14 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
     assert sorted(per_sigma["sigma"].unique()) == sorted(float(s) for s in sigmas)
     assert {"accuracy_mean", "accuracy_std", "tpr_mean", "tnr_mean"} <= set(per_sigma.columns)
 
+    curve = pd.read_csv(tmp_path / wf.TABLES["learning_curve"])
+    assert set(learning_curve.COLUMNS) <= set(curve.columns)
+    bh = curve[curve["method"] == "blendhunter"]
+    n_train = wf.n_train(cfg)
+    assert sorted(bh["n_train"].unique()) == learning_curve.sizes(cfg["learning_curve"]["sizes"], n_train)
+    assert set(bh["dataset"]) == {"parametric", "realistic"} and bh["accuracy"].between(0, 1).all()
+    assert curve[curve["method"] == "sep"]["n_train"].isna().all()
+
     sep_labels = pd.read_csv(tmp_path / wf.SEP_REALISTIC)
     assert {"index", "label", "n_detections", "failed"} <= set(sep_labels.columns)
     for path in figures:
@@ -195,5 +203,5 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
     report = tmp_path / "report.html"
     assert report.exists() and report.stat().st_size > 100_000, result.stderr[-2000:]
     text = report.read_text(errors="replace")
-    for name in ("accuracy_vs_separation.png", "confusion_realistic.png", "realistic_accuracy.csv"):
+    for name in ("accuracy_vs_separation.png", "confusion_realistic.png", "learning_curve.png"):
         assert name in text

@@ -36,11 +36,14 @@ AGGREGATES = {
     "figure_confusion",
     "figure_gallery",
     "benchmarks",
+    "learning_curve",
     "all",
 }
 # Jobs shared by every level: never rerun by a change to one level.
 SHARED = {
     "vgg16_weights",
+    "vgg16_onnx",
+    "vgg16_int8",
     "download_cosmos",
     "catalogue",
     "simulate_parametric_chunk",
@@ -236,3 +239,13 @@ def test_retrain_heads_without_redrawing_stamps(workdir):
     assert "train_head" in rules
     assert not rules & (SHARED | {"parametric_set", "parametric_features", "sep_parametric"})
     assert sigmas_of(jobs) == set(wf.sigma_labels(yaml.safe_load((workdir / "config.yaml").read_text())))
+
+
+def test_learning_curve_reuses_cached_features(workdir, cfg):
+    """New sizes train new heads on the cached features: no stamps, no features, no SEP."""
+    sizes = [*cfg["learning_curve"]["sizes"], 30]
+    changed = bh_config.merge(cfg, {"learning_curve": {"sizes": sizes}})
+    jobs = dry_run(workdir, write_config(workdir / "sizes.yaml", changed))
+    assert rules_of(jobs) == {"learning_curve_point", "learning_curve", "all"}, jobs
+    points = [w for rule, w in jobs if rule == "learning_curve_point"]
+    assert points == [{"sigma": SIGMA, "realisation": "0", "n": "30"}]

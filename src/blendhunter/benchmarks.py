@@ -51,6 +51,8 @@ STAGES = {
     "vgg16_weights": 0,
     "download_cosmos": 0,
     "catalogue": 1,
+    "vgg16_onnx": 1,
+    "vgg16_int8": 4,
     "simulate_parametric_chunk": 2,
     "simulate_realistic_chunk": 2,
     "merge_parametric": 3,
@@ -74,6 +76,8 @@ STAGES = {
     "figure_noise": 10,
     "figure_relative": 10,
     "figure_confusion": 10,
+    "learning_curve_point": 6,
+    "learning_curve": 10,
 }
 
 CATALOGUES = ("cosmos_parametric", "cosmos_real")
@@ -101,6 +105,17 @@ def wildcard_domain(config: dict, rule: str, name: str) -> list[str]:
     raise ValueError(
         f"rule {rule}: no domain for wildcard {{{name}}}; add it to blendhunter.benchmarks.wildcard_domain"
     )
+
+
+def wildcard_values(config: dict, rule: str, names: list[str]) -> list[dict[str, str]]:
+    """Every combination of wildcard values of `rule`'s jobs in the campaign of `config`."""
+    if rule == "learning_curve_point":  # one set, several sizes: not a product of domains
+        where = wf.learning_curve_set(config)
+        from .learning_curve import sizes
+
+        return [{**where, "n": str(n)} for n in sizes(config["learning_curve"]["sizes"], wf.n_train(config))]
+    domains = [wildcard_domain(config, rule, name) for name in names]
+    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*domains)]
 
 
 def wildcard_names(pattern: str) -> list[str]:
@@ -138,9 +153,7 @@ def expected_jobs(patterns: Mapping[str, str], threads: Mapping[str, int], confi
     jobs = []
     for rule, pattern in patterns.items():
         names = wildcard_names(pattern)
-        domains = [wildcard_domain(config, rule, name) for name in names]
-        for combo in itertools.product(*domains):
-            values = dict(zip(names, combo, strict=True))
+        for values in wildcard_values(config, rule, names):
             path = WILDCARD.sub(lambda m, v=values: v[m.group(1)], pattern)
             jobs.append(
                 {
@@ -182,6 +195,10 @@ def job_units(rule: str, wildcards: Mapping[str, str], config: dict, epochs: flo
         if epochs is None:
             epochs = config["training"]["max_epochs"]
         return (sizes["train"] * (1 + copies) + sizes["validation"]) * epochs
+    if rule == "learning_curve_point":
+        if epochs is None:
+            epochs = config["training"]["max_epochs"]
+        return (int(wildcards["n"]) + sizes["validation"]) * epochs
     if rule in ("predict_test", "sep_parametric"):
         return sizes["test"]
     if rule in ("predict_realistic", "sep_realistic"):

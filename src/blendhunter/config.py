@@ -91,6 +91,11 @@ def _check_consistency(config: dict) -> list[str]:
                 f"training.overrides.{key}: no such noise level; parametric.sigmas is "
                 f"{config['parametric']['sigmas']}"
             )
+    curve, realisations = config["learning_curve"]["realisation"], config["parametric"]["realisations"]
+    if curve >= realisations:
+        problems.append(
+            f"learning_curve.realisation: {curve} is not one of the {realisations} parametric.realisations"
+        )
     features = config["features"]
     try:
         engine.check_supported(features["engine"], features["precision"])

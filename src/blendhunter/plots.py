@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 
@@ -329,4 +330,39 @@ def gallery(examples: pd.DataFrame, images: dict, per_row: int, match_radius: fl
             fig.suptitle(title)
         fig.tight_layout()
         fig.legend(handles=handles, loc="upper center", ncol=3, bbox_to_anchor=(0.5, 0.0))
+    return fig
+
+
+def learning_curve(table: pd.DataFrame):
+    """Accuracy per subset against training-set size (log axis), one panel per test set;
+    SEP as horizontal lines of the same colour."""
+    styles = {**SUBSET_STYLE, "isolated": {"color": "tab:green", "marker": "v", "label": "isolated"}}
+    datasets = [d for d in ("parametric", "realistic") if d in set(table["dataset"])]
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, len(datasets), figsize=(4.6 * len(datasets), 3.6), squeeze=False)
+        for ax, dataset in zip(axes[0], datasets, strict=True):
+            rows = table[table["dataset"] == dataset]
+            bh, sep = rows[rows["method"] == "blendhunter"], rows[rows["method"] == "sep"]
+            for subset, style in styles.items():
+                line = bh[bh["subset"] == subset].sort_values("n_train")
+                if line.empty:
+                    continue
+                ax.plot(line["n_train"], 100 * line["accuracy"], marker=style["marker"], color=style["color"],
+                        label=style["label"])  # fmt: skip
+                ref = sep[sep["subset"] == subset]["accuracy"]
+                if len(ref) and np.isfinite(ref.iloc[0]):
+                    ax.axhline(100 * ref.iloc[0], color=style["color"], ls="--", lw=1)
+            sigma = bh["train_sigma"].dropna()
+            where = f", trained at {SIGMA} = {_sigma_text(sigma.iloc[0])}" if len(sigma) else ""
+            ax.set_title(f"{dataset} test set{where}")
+            ax.set_xscale("log")
+            ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+            ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+            ax.set_xlabel("training stamps")
+            ax.set_ylabel("accuracy (%)")
+        handles, labels = axes[0][0].get_legend_handles_labels()
+        handles.append(Line2D([], [], color="0.4", ls="--", lw=1))
+        labels.append("SEP (same colour)")
+        fig.legend(handles, labels, loc="lower center", ncol=len(labels), bbox_to_anchor=(0.5, -0.08))
+        fig.suptitle("BlendHunter learning curve (solid) against SEP (dashed)")
     return fig

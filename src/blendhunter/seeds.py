@@ -18,6 +18,7 @@ AUGMENT = 5
 TRAINING = 6
 GALAXY_NOISE_PAD = 7  # noise padding of real COSMOS galaxy images
 CALIBRATION = 8  # noise of the int8 calibration stamps
+LEARNING_CURVE = 9  # nested training subsets
 
 STREAMS = {"parametric": PARAMETRIC, "realistic": REALISTIC}
 

@@ -27,6 +27,7 @@ SEP_TEST = "results/sep/parametric/sigma{sigma}/real{realisation}.csv"
 SEP_REALISTIC = "results/sep/realistic.csv"
 METRICS = "results/metrics/sigma{sigma}/real{realisation}.csv"
 SUMMARY = "results/summary/sigma{sigma}.csv"
+LEARNING_CURVE_POINT = "results/learning_curve/sigma{sigma}/real{realisation}/n{n}.csv"
 MODEL_FILES = {
     "head": training.HEAD_FILE,
     "metadata": training.METADATA_FILE,
@@ -38,6 +39,7 @@ TABLES = {
     "realistic": "results/tables/realistic_accuracy.csv",
     "separation": "results/tables/accuracy_vs_separation.csv",
     "per_sigma": "results/tables/per_sigma_summary.csv",
+    "learning_curve": "results/tables/learning_curve.csv",
 }
 FIGURES = {
     "separation": "results/figures/accuracy_vs_separation",
@@ -45,6 +47,7 @@ FIGURES = {
     "relative": "results/figures/relative_accuracy_realistic",
     "confusion": "results/figures/confusion_realistic",
     "gallery": "results/figures/gallery",
+    "learning_curve": "results/figures/learning_curve",
 }
 FIGURE_FORMATS = ("png", "pdf")
 BENCHMARKS = "results/benchmarks.csv"
@@ -70,6 +73,36 @@ def realisations(config: dict) -> list[int]:
 def n_chunks(config: dict, kind: str) -> int:
     section = config[kind]
     return len(chunk_bounds(section["n_stamps"], section["chunk_size"]))
+
+
+def n_train(config: dict) -> int:
+    """Stamps in a parametric set's training split (the simulation's own split)."""
+    from .simulate import SPLIT_CODES, labels_and_split
+
+    section = config["parametric"]
+    _, codes = labels_and_split(
+        section["n_stamps"], section["blend_fraction"], section["split"], config["seed"], "parametric"
+    )
+    return int((codes == SPLIT_CODES["train"]).sum())
+
+
+def learning_curve_set(config: dict) -> dict[str, str]:
+    """The (sigma, realisation) whose training split the learning curve subsamples."""
+    from .metrics import nearest_sigma
+
+    section = config["learning_curve"]
+    target = config["realistic"]["sigma"] if section["sigma"] is None else section["sigma"]
+    return {"sigma": nearest_sigma(sigma_labels(config), target), "realisation": str(section["realisation"])}
+
+
+def learning_curve_points(config: dict) -> list[str]:
+    from .learning_curve import sizes
+
+    where = learning_curve_set(config)
+    return [
+        LEARNING_CURVE_POINT.format(n=n, **where)
+        for n in sizes(config["learning_curve"]["sizes"], n_train(config))
+    ]
 
 
 def training_settings(config: dict, sigma: str) -> dict:

@@ -1,0 +1,66 @@
+# Learning curve: heads on nested subsets of one set's training split, from its
+# cached features (training cost only), at the noise level nearest the realistic one.
+
+
+rule learning_curve_point:
+    input:
+        features=wf.PARAMETRIC_FEATURES,
+        realistic_features=wf.REALISTIC_FEATURES,
+        parametric_set=wf.PARAMETRIC_SET,
+        realistic_set=wf.REALISTIC_SET,
+        sep_parametric=wf.SEP_TEST,
+        sep_realistic=wf.SEP_REALISTIC,
+    output:
+        wf.LEARNING_CURVE_POINT,
+    log:
+        "results/logs/learning_curve/sigma{sigma}_real{realisation}_n{n}.log",
+    benchmark:
+        "results/benchmarks/learning_curve/sigma{sigma}_real{realisation}_n{n}.tsv"
+    wildcard_constraints:
+        n=r"[0-9]+",
+    conda:
+        CONDA_ENV
+    threads: config["compute"]["threads_tensorflow"]
+    resources:
+        **wf.gpu_resources(config),
+        mem_mb=wf.mem_tensorflow(config),
+        runtime=wf.runtime_minutes(
+            config["parametric"]["n_stamps"] * 100, per_second=20000
+        ),
+    params:
+        training=lambda wildcards: wf.training_settings(config, wildcards.sigma),
+        close_separation=config["stamp"]["close_separation"],
+        realistic_sigma=config["realistic"]["sigma"],
+        threshold=config["classify"]["threshold"],
+    script:
+        "../workflow/scripts/learning_curve_point.py"
+
+
+rule learning_curve:
+    input:
+        wf.learning_curve_points(config),
+    output:
+        table=report(
+            wf.TABLES["learning_curve"],
+            caption="../report/learning_curve_table.rst",
+            category="Learning curve",
+        ),
+        figure=report(
+            f"{wf.FIGURES['learning_curve']}.png",
+            caption="../report/learning_curve.rst",
+            category="Learning curve",
+        ),
+        pdf=f"{wf.FIGURES['learning_curve']}.pdf",
+    log:
+        "results/logs/learning_curve/table.log",
+    benchmark:
+        "results/benchmarks/learning_curve/table.tsv"
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        realistic_sigma=config["realistic"]["sigma"],
+    script:
+        "../workflow/scripts/learning_curve_table.py"

@@ -1,0 +1,57 @@
+"""Rule learning_curve_point: a head on the first n stamps of a nested training subset,
+scored with SEP on the set's test split and on the realistic set."""
+
+import logging
+
+from blendhunter import features, learning_curve, metrics, seeds, training
+from blendhunter.logs import run
+from blendhunter.simulate import SPLIT_CODES
+from blendhunter.stamps import read_meta
+
+
+def bh_labels(model, path, split, threshold):
+    x, _, indices = features.read_features(path, split)
+    return training.predictions_frame(indices, training.predict(model, x), threshold)
+
+
+def main(smk):
+    inp, p = smk.input, smk.params
+    features.configure_threads(smk.threads)
+    sigma, realisation, n = float(smk.wildcards.sigma), int(smk.wildcards.realisation), int(smk.wildcards.n)
+    x_train, y_train, _ = features.read_features(inp.features, "train")
+    keep = learning_curve.nested_subset(len(y_train), n, smk.config["seed"], sigma, realisation)
+    x_val, y_val, _ = features.read_features(inp.features, "validation")
+    seed = seeds.integer_seed(
+        smk.config["seed"], seeds.LEARNING_CURVE, seeds.sigma_key(sigma), realisation, n
+    )
+    result = training.train_head(x_train[keep], y_train[keep], x_val, y_val, p.training, seed)
+    logging.getLogger(__name__).info(
+        "n_train %d: best epoch %d of %d", len(keep), result.best_epoch, len(result.history)
+    )
+
+    parametric_meta = read_meta(inp.parametric_set)
+    test = parametric_meta.index[parametric_meta["split"] == SPLIT_CODES["test"]]
+    truths = {
+        "parametric": metrics.truth_frame(parametric_meta, test),
+        "realistic": metrics.truth_frame(read_meta(inp.realistic_set)),
+    }
+    labels = {
+        ("blendhunter", "parametric"): bh_labels(result.model, inp.features, "test", p.threshold),
+        ("sep", "parametric"): metrics.read_labels(inp.sep_parametric),
+        ("blendhunter", "realistic"): bh_labels(result.model, inp.realistic_features, None, p.threshold),
+        ("sep", "realistic"): metrics.read_labels(inp.sep_realistic),
+    }
+    predictions = {key: metrics.align(truths[key[1]], frame, str(key)) for key, frame in labels.items()}
+    table = metrics.set_metrics(
+        parametric_truth=truths["parametric"],
+        realistic_truth=truths["realistic"],
+        predictions=predictions,
+        sigma=sigma,
+        realisation=realisation,
+        realistic_sigma=float(p.realistic_sigma),
+        close_separation=float(p.close_separation),
+    )
+    metrics.write_csv(learning_curve.point_rows(table, len(keep)), smk.output[0])
+
+
+run(main, snakemake)  # noqa: F821
