@@ -5,6 +5,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from blendhunter import config as bh_config
+from blendhunter import metrics as bh_metrics
 from blendhunter import resources as bh_resources
 from blendhunter import workflow as wf
 
@@ -20,6 +21,8 @@ except (bh_config.ConfigError, bh_resources.ResourceError) as err:
 
 SIGMAS = wf.sigma_labels(config)
 REALISATIONS = wf.realisations(config)
+# The training noise level nearest the realistic set's: gallery, companion figure.
+NEAREST_SIGMA = bh_metrics.nearest_sigma(SIGMAS, config["realistic"]["sigma"])
 SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
 CONDA_ENV = "../envs/blendhunter.yaml"
 

@@ -141,3 +141,44 @@ rule separation_table:
         stamp_size=config["stamp"]["size"],
     script:
         "../workflow/scripts/separation_table.py"
+
+
+rule companion_table:
+    input:
+        parametric_sets=per_set(wf.PARAMETRIC_SET),
+        bh_parametric=per_set(wf.PREDICTIONS_TEST),
+        sep_parametric=per_set(wf.SEP_TEST),
+        realistic_set=wf.REALISTIC_SET,
+        bh_realistic=per_set(wf.PREDICTIONS_REALISTIC),
+        sep_realistic=wf.SEP_REALISTIC,
+    output:
+        table=report(
+            wf.TABLES["companion"],
+            caption="../report/accuracy_vs_companion_table.rst",
+            category="Tables",
+            subcategory="Accuracy",
+            labels={"table": "accuracy vs companion brightness"},
+        ),
+        png=report(
+            f"{wf.FIGURES['companion']}.png",
+            caption="../report/fig_accuracy_vs_companion.rst",
+            category="Figures",
+            subcategory="Beyond the paper",
+            labels={"figure": "accuracy vs companion brightness"},
+        ),
+        pdf=f"{wf.FIGURES['companion']}.pdf",
+    log:
+        "results/logs/evaluate/companion_table.log",
+    benchmark:
+        "results/benchmarks/evaluate/companion_table.tsv"
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        sets=[(sigma, r) for sigma in SIGMAS for r in REALISATIONS],
+        realistic_sigma=config["realistic"]["sigma"],
+        figure_sigma=NEAREST_SIGMA,
+    script:
+        "../workflow/scripts/companion_table.py"

@@ -1,10 +1,8 @@
 # The paper's result figures (Figs. 3-6) and an example gallery, PNG + PDF,
 # registered with report() for `snakemake --report report.html`.
 
-from blendhunter import metrics as bh_metrics
-
 # The gallery shows the head trained at the sigma nearest the realistic set's.
-GALLERY_SIGMA = bh_metrics.nearest_sigma(SIGMAS, config["realistic"]["sigma"])
+GALLERY_SIGMA = NEAREST_SIGMA
 
 
 rule figure_separation:

@@ -214,3 +214,20 @@ def test_accuracy_vs_separation_bins():
 def test_nearest_sigma():
     assert metrics.nearest_sigma(["5", "15", "25"], 14.5) == "15"
     assert metrics.nearest_sigma(["10", "20"], 15) == "10"
+
+
+def test_accuracy_vs_companion_known_answers():
+    """Four blends and one isolated stamp; companion S/N 2, 4, 4, 30 at sigma 10."""
+    meta = pd.DataFrame(
+        {"peak1": [100.0, 100.0, 80.0, 100.0, 50.0], "peak2": [20.0, 40.0, 40.0, 300.0, 0.0],
+         "label": [1, 1, 1, 1, 0], "separation": [5.0, 12.0, 3.0, 20.0, np.nan]}
+    )  # fmt: skip
+    truth = metrics.truth_frame(meta)
+    predicted = np.array([0.0, 1.0, np.nan, 1.0, 0.0])  # a miss, a hit, a failure, a hit
+    table = metrics.accuracy_vs_companion(meta, truth, predicted, 10.0, method="sep")
+    snr = table[table["quantity"] == "companion_snr"].set_index("bin_lo")
+    assert snr.loc[0, ["n", "n_correct"]].tolist() == [1, 0] and snr.loc[0, "accuracy"] == 0
+    assert snr.loc[3, ["n", "n_failed", "n_correct"]].tolist() == [2, 1, 1] and snr.loc[3, "accuracy"] == 1
+    assert snr.loc[20, "n"] == 1 and snr["n"].sum() == 4  # the isolated stamp is in no bin
+    ratio = table[table["quantity"] == "peak_ratio"].set_index("bin_lo")
+    assert ratio.loc[0.1, "n"] == 1 and ratio.loc[0.3, "n"] == 2 and ratio.loc[1, "n"] == 1

@@ -37,6 +37,7 @@ AGGREGATES = {
     "figure_gallery",
     "benchmarks",
     "learning_curve",
+    "companion_table",
     "all",
 }
 # Jobs shared by every level: never rerun by a change to one level.

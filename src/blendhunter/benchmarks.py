@@ -78,6 +78,7 @@ STAGES = {
     "figure_confusion": 10,
     "learning_curve_point": 6,
     "learning_curve": 10,
+    "companion_table": 8,
 }
 
 CATALOGUES = ("cosmos_parametric", "cosmos_real")

@@ -41,6 +41,7 @@ SEPARATION_COLUMNS = (
     "method", "dataset", "train_sigma", "realisation",
     "bin_lo", "bin_hi", "bin_centre", "n", "n_failed", "n_correct", "accuracy",
 )  # fmt: skip
+COMPANION_COLUMNS = ("quantity", *SEPARATION_COLUMNS)
 LABEL_CODES = {"blended": 1.0, "isolated": 0.0}
 
 
@@ -276,10 +277,17 @@ def accuracy_vs_separation(
     truth: pd.DataFrame, predicted: np.ndarray, edges: np.ndarray, **ids
 ) -> pd.DataFrame:
     """Accuracy on blends per separation bin [lo, hi) (failures left out, counted)."""
+    return accuracy_in_bins(truth, predicted, truth["separation"].to_numpy(), edges, **ids)
+
+
+def accuracy_in_bins(
+    truth: pd.DataFrame, predicted: np.ndarray, values: np.ndarray, edges: np.ndarray, **ids
+) -> pd.DataFrame:
+    """Accuracy on blends per bin [lo, hi) of `values` (one per truth row; failures left out, counted)."""
     blends = truth["truth"].to_numpy() == 1
-    separation = truth["separation"].to_numpy()[blends]
+    values = np.asarray(values, dtype=float)[blends]
     predicted = np.asarray(predicted, dtype=float)[blends]
-    which = np.digitize(separation, edges) - 1
+    which = np.digitize(values, edges) - 1
     rows = []
     for b in range(len(edges) - 1):
         in_bin = which == b
@@ -299,6 +307,32 @@ def accuracy_vs_separation(
             }
         )
     return pd.DataFrame(rows)
+
+
+# Companion brightness bins: its noiseless peak over the test noise sigma, and over
+# the central galaxy's peak (what the per-stamp PNG scaling sees).
+COMPANION_BINS = {
+    "companion_snr": np.array([0, 3, 5, 10, 20, np.inf]),
+    "peak_ratio": np.array([0, 0.03, 0.1, 0.3, 1, np.inf]),
+}
+
+
+def companion_values(meta: pd.DataFrame, truth: pd.DataFrame, test_sigma: float) -> dict[str, np.ndarray]:
+    """Per truth row: the companion's peak S/N and its peak relative to the central galaxy's."""
+    rows = meta.iloc[truth.index.to_numpy()]
+    peak1, peak2 = rows["peak1"].to_numpy(float), rows["peak2"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {"companion_snr": peak2 / float(test_sigma), "peak_ratio": peak2 / peak1}
+
+
+def accuracy_vs_companion(meta, truth, predicted, test_sigma: float, **ids) -> pd.DataFrame:
+    """accuracy_in_bins for each companion quantity (column `quantity`)."""
+    values = companion_values(meta, truth, test_sigma)
+    frames = [
+        accuracy_in_bins(truth, predicted, values[q], edges, quantity=q, **ids)
+        for q, edges in COMPANION_BINS.items()
+    ]
+    return pd.concat(frames, ignore_index=True)
 
 
 def nearest_sigma(sigmas, target: float) -> str:

@@ -40,6 +40,7 @@ TABLES = {
     "separation": "results/tables/accuracy_vs_separation.csv",
     "per_sigma": "results/tables/per_sigma_summary.csv",
     "learning_curve": "results/tables/learning_curve.csv",
+    "companion": "results/tables/accuracy_vs_companion.csv",
 }
 FIGURES = {
     "separation": "results/figures/accuracy_vs_separation",
@@ -48,6 +49,7 @@ FIGURES = {
     "confusion": "results/figures/confusion_realistic",
     "gallery": "results/figures/gallery",
     "learning_curve": "results/figures/learning_curve",
+    "companion": "results/figures/accuracy_vs_companion",
 }
 FIGURE_FORMATS = ("png", "pdf")
 BENCHMARKS = "results/benchmarks.csv"

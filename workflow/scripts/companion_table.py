@@ -1,0 +1,48 @@
+"""Rule companion_table: accuracy on blends against the companion's brightness.
+
+Bins of the companion's noiseless peak over the test sigma (its S/N) and over the
+central galaxy's peak, for every head and SEP, on the parametric test splits and
+the realistic set.
+"""
+
+import math
+
+import pandas as pd
+
+from blendhunter import metrics, plots
+from blendhunter.logs import run
+from blendhunter.simulate import SPLIT_CODES
+from blendhunter.stamps import read_meta
+
+
+def rows_for(meta, truth, path, test_sigma, **ids):
+    predicted = metrics.align(truth, metrics.read_labels(path), path)
+    return metrics.accuracy_vs_companion(meta, truth, predicted, test_sigma, **ids)
+
+
+def main(smk):
+    inp, sets = smk.input, smk.params.sets
+    realistic_meta = read_meta(inp.realistic_set)
+    realistic = metrics.truth_frame(realistic_meta)
+    real_sigma = float(smk.params.realistic_sigma)
+    frames = []
+    for i, (sigma, r) in enumerate(sets):
+        meta = read_meta(inp.parametric_sets[i])
+        truth = metrics.truth_frame(meta, meta.index[meta["split"] == SPLIT_CODES["test"]])
+        ids = {"dataset": "parametric", "train_sigma": float(sigma), "realisation": int(r)}
+        for method, path in (("blendhunter", inp.bh_parametric[i]), ("sep", inp.sep_parametric[i])):
+            frames.append(rows_for(meta, truth, path, float(sigma), method=method, **ids))
+        ids = {"dataset": "realistic", "train_sigma": float(sigma), "realisation": int(r)}
+        frames.append(
+            rows_for(realistic_meta, realistic, inp.bh_realistic[i], real_sigma, method="blendhunter", **ids)
+        )
+    ids = {"dataset": "realistic", "train_sigma": math.nan, "realisation": pd.NA}
+    frames.append(rows_for(realistic_meta, realistic, inp.sep_realistic, real_sigma, method="sep", **ids))
+    table = pd.concat(frames, ignore_index=True)
+    table["realisation"] = pd.array(table["realisation"], dtype="Int64")
+    metrics.write_csv(table[list(metrics.COMPANION_COLUMNS)], smk.output.table)
+    fig = plots.accuracy_vs_companion(table, float(smk.params.figure_sigma))
+    plots.save(fig, [smk.output.png, smk.output.pdf])
+
+
+run(main, snakemake)  # noqa: F821
