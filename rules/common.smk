@@ -62,3 +62,10 @@ def catalogue_inputs(wildcards):
 def chunk_files(kind):
     pattern = wf.PARAMETRIC_CHUNK if kind == "parametric" else wf.REALISTIC_CHUNK
     return expand(pattern, chunk=range(wf.n_chunks(config, kind)))
+
+
+def realistic_flux_inputs():
+    """Real galaxies with the parametric set's fluxes need the parametric catalogue."""
+    if config["realistic"]["flux_distribution"] == "parametric":
+        return {"parametric_catalogue": "resources/cosmos_parametric.json"}
+    return {}

@@ -26,6 +26,7 @@ rule simulate_parametric_chunk:
 
 rule simulate_realistic_chunk:
     input:
+        **realistic_flux_inputs(),
         catalogue="resources/cosmos_real.json",
     output:
         wf.REALISTIC_CHUNK,

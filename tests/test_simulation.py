@@ -449,3 +449,24 @@ def test_noisy_set_records_its_recipe_and_needs_its_master(noisy_sets, cfg, tmp_
     lonely.write_bytes(paths[20.0, 1].read_bytes())  # its relative link now points nowhere
     with pytest.raises(FileNotFoundError, match="rebuild"):
         stamps.StampSet(lonely)
+
+
+def test_real_galaxies_can_take_the_parametric_brightness(cfg, samples):
+    """flux_distribution parametric: same real galaxies and positions as `own`, but fluxes
+    drawn from the parametric catalogue, so the isolated fluxes match the parametric set's."""
+    labels = np.zeros(N_SAMPLE["realistic"], dtype=np.int8)
+    fluxes = simulate.ParametricFluxes(open_source(cfg, "parametric"))
+    _, matched = simulate.draw_chunk(
+        0, len(labels), labels, open_source(cfg, "realistic"), "realistic", cfg, fluxes
+    )
+    _, again = simulate.draw_chunk(
+        0, len(labels), labels, open_source(cfg, "realistic"), "realistic", cfg, fluxes
+    )
+    assert np.array_equal(matched["flux1"], again["flux1"])  # seeded
+    own = samples["realistic"].meta
+    parametric = samples["parametric"].meta
+    own_median = np.median(own.loc[own["label"] == 0, "flux1"])
+    param_median = np.median(parametric.loc[parametric["label"] == 0, "flux1"])
+    matched_median = np.median(matched["flux1"])
+    assert abs(np.log(matched_median / param_median)) < abs(np.log(own_median / param_median))
+    assert abs(np.log(matched_median / param_median)) < np.log(FLUX_FACTOR)

@@ -96,6 +96,18 @@ class GalaxySource:
             return int(index)
 
 
+class ParametricFluxes:
+    """Fluxes (COSMOS units) of random parametric-catalogue galaxies: real galaxies drawn
+    with these keep their morphology but take the parametric set's brightness distribution
+    (`realistic.flux_distribution: parametric`)."""
+
+    def __init__(self, source: GalaxySource):
+        self.source = source
+
+    def __call__(self, rng: np.random.Generator) -> float:
+        return float(self.source.galaxy(int(rng.integers(self.source.size))).flux)
+
+
 @dataclass
 class Drawn:
     image: np.ndarray  # size x size, float64
@@ -111,14 +123,17 @@ def _draw_one(
     cfg: dict,
     scale: float,
     offset: tuple[float, float],
+    fluxes: ParametricFluxes | None = None,
 ) -> Drawn:
-    """Draw a random, randomly rotated galaxy that passes the brightness cut."""
+    """Draw a random, randomly rotated galaxy that passes the brightness cut; with
+    `fluxes`, its flux is replaced by one drawn from them (before the cut)."""
     size = cfg["stamp"]["size"]
     floor = min_peak(cfg["selection"])
     for _ in range(MAX_DRAWS_PER_GALAXY):
         index = int(rng.integers(source.size))
         angle = rng.uniform(0, 360) * galsim.degrees
-        galaxy = source.galaxy(index).rotate(angle).withScaledFlux(scale)
+        galaxy = source.galaxy(index).rotate(angle)
+        galaxy = galaxy.withScaledFlux(scale) if fluxes is None else galaxy.withFlux(fluxes(rng) * scale)
         image = galsim.ImageD(size, size, scale=cfg["stamp"]["pixel_scale"])
         galsim.Convolve(galaxy, psf).drawImage(image=image, offset=offset)
         peak = float(image.array.max())
@@ -130,7 +145,14 @@ def _draw_one(
     )
 
 
-def draw_stamp(index: int, is_blend: bool, source: GalaxySource, kind: str, cfg: dict):
+def draw_stamp(
+    index: int,
+    is_blend: bool,
+    source: GalaxySource,
+    kind: str,
+    cfg: dict,
+    fluxes: ParametricFluxes | None = None,
+):
     """One noiseless padded stamp and its metadata, from its own random stream."""
     rng = seeds.generator(cfg["seed"], seeds.STREAMS[kind], index)
     size, pad = cfg["stamp"]["size"], cfg["stamp"]["pad"]
@@ -139,7 +161,7 @@ def draw_stamp(index: int, is_blend: bool, source: GalaxySource, kind: str, cfg:
     scale = flux_scale(cfg["flux"])
     centre = pad + (size - 1) / 2
 
-    central = _draw_one(source, psf, rng, cfg, scale, (0.0, 0.0))
+    central = _draw_one(source, psf, rng, cfg, scale, (0.0, 0.0), fluxes)
     image = central.image.copy()
     meta = {
         "label": int(is_blend),
@@ -160,7 +182,7 @@ def draw_stamp(index: int, is_blend: bool, source: GalaxySource, kind: str, cfg:
     if is_blend:
         half = (size - 1) / 2
         dx, dy = rng.uniform(-half, half, size=2)
-        companion = _draw_one(source, psf, rng, cfg, scale, (float(dx), float(dy)))
+        companion = _draw_one(source, psf, rng, cfg, scale, (float(dx), float(dy)), fluxes)
         image += companion.image
         meta.update(
             x2=centre + dx,
@@ -199,12 +221,20 @@ def chunk_bounds(n: int, chunk_size: int) -> list[tuple[int, int]]:
     return [(start, min(start + chunk_size, n)) for start in range(0, n, chunk_size)]
 
 
-def draw_chunk(start: int, stop: int, labels: np.ndarray, source: GalaxySource, kind: str, cfg: dict):
+def draw_chunk(
+    start: int,
+    stop: int,
+    labels: np.ndarray,
+    source: GalaxySource,
+    kind: str,
+    cfg: dict,
+    fluxes: ParametricFluxes | None = None,
+):
     """Stamps start..stop-1: images (n, P, P) float32 and a dict of metadata columns."""
     images, rows = [], []
     step = max(1, (stop - start) // 10)
     for i in range(start, stop):
-        image, meta = draw_stamp(i, bool(labels[i]), source, kind, cfg)
+        image, meta = draw_stamp(i, bool(labels[i]), source, kind, cfg, fluxes)
         images.append(image)
         rows.append(meta)
         if (i - start + 1) % step == 0:

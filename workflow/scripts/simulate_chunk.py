@@ -22,7 +22,13 @@ def main(smk):
     logging.getLogger(__name__).info(
         "drawing %s stamps %d..%d from %s", kind, start, stop - 1, manifest["file_name"]
     )
-    images, columns = simulate.draw_chunk(start, stop, labels, source, kind, cfg)
+    fluxes = None
+    if kind == "realistic" and section["flux_distribution"] == "parametric":
+        parametric = json.loads(open(smk.input.parametric_catalogue).read())
+        fluxes = simulate.ParametricFluxes(
+            simulate.GalaxySource(parametric["dir"], parametric["file_name"], "parametric", seed=cfg["seed"])
+        )
+    images, columns = simulate.draw_chunk(start, stop, labels, source, kind, cfg, fluxes)
     digest = bh_config.digest(bh_config.simulation_section(cfg, kind))
     attrs = stamps.stamp_attrs(cfg, kind, digest)
     attrs.update(first_index=start, catalogue_md5=manifest["md5"])
