@@ -15,7 +15,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from .io import atomic_path, provenance
+from .io import atomic_path, provenance, reading
 from .logs import Progress
 
 log = logging.getLogger(__name__)
@@ -199,7 +199,7 @@ def read_features(path: str | Path, split: str | None = None, augmented: bool = 
     """(features, labels, indices) of one split, or of every stamp."""
     from .simulate import SPLIT_CODES
 
-    with h5py.File(path, "r") as handle:
+    with reading(path, "a feature file"), h5py.File(path, "r") as handle:
         parts = [handle]
         if augmented and split == "train" and "augmented" in handle:
             parts.append(handle["augmented"])

@@ -6,8 +6,13 @@ import contextlib
 import json
 import os
 import platform
+import zipfile
 from importlib import metadata
 from pathlib import Path
+
+# What a damaged file raises when read: h5py and Keras raise OSError, KeyError or
+# ValueError, a cut-short zip (.keras) BadZipFile, pandas ParserError (a ValueError).
+READ_ERRORS = (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile)
 
 PACKAGES = ("blendhunter", "galsim", "numpy", "h5py", "tensorflow-cpu", "tensorflow", "keras", "sep")
 
@@ -29,6 +34,25 @@ def atomic_path(path: str | Path):
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+class DamagedFileError(RuntimeError):
+    """A workflow file exists but cannot be read: cut short, overwritten or corrupt."""
+
+
+@contextlib.contextmanager
+def reading(path: str | Path, what: str):
+    """Turn a read error of `path` into one DamagedFileError that names the file, says it is
+    damaged and how to rebuild it. A missing file stays FileNotFoundError."""
+    try:
+        yield
+    except (FileNotFoundError, DamagedFileError):
+        raise
+    except READ_ERRORS as err:
+        raise DamagedFileError(
+            f"{path} is damaged ({what} that cannot be read: {type(err).__name__}: {err}); "
+            "delete it and run snakemake again to rebuild it (or rebuild it with --forcerun RULE)"
+        ) from err
 
 
 def versions() -> dict[str, str]:

@@ -6,6 +6,8 @@ import logging
 import sys
 import time
 
+from .io import DamagedFileError
+
 
 def configure(log_path: str | None = None, level: int = logging.INFO) -> None:
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
@@ -27,6 +29,9 @@ def run(main, snakemake) -> None:
     start = time.perf_counter()
     try:
         main(snakemake)
+    except DamagedFileError as err:  # one line that says what to do, no traceback
+        log.error("rule %s failed: %s", snakemake.rule, err)
+        raise SystemExit(1) from None
     except Exception:
         log.exception("rule %s failed", snakemake.rule)
         raise

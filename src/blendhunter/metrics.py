@@ -29,7 +29,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .io import atomic_path
+from .io import atomic_path, reading
 
 SUBSETS = ("all", "close", "distant", "isolated", "close_paired", "distant_paired")
 METHODS = ("blendhunter", "sep")
@@ -227,7 +227,12 @@ def write_csv(frame: pd.DataFrame, path) -> None:
 
 def read_labels(path) -> pd.DataFrame:
     """A predictions or SEP file (columns index, label, ...); empty labels are NaN."""
-    return pd.read_csv(path, dtype={"label": "object"})
+    with reading(path, "a predictions or SEP labels table"):
+        table = pd.read_csv(path, dtype={"label": "object"})
+        missing = {"index", "label"} - set(table.columns)
+        if missing or not pd.api.types.is_integer_dtype(table["index"]):
+            raise ValueError(f"columns index (integers) and label expected, got {list(table.columns)}")
+    return table
 
 
 def read_metrics(paths) -> pd.DataFrame:

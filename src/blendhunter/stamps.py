@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import seeds
-from .io import atomic_path, provenance
+from .io import atomic_path, provenance, reading
 from .simulate import SPLIT_CODES
 
 IMAGE_CHUNK = 64  # stamps per HDF5 chunk: batches read contiguous blocks
@@ -53,12 +53,12 @@ def write_images(path, images: np.ndarray, columns: dict, attrs: dict) -> None:
 
 
 def read_meta(path) -> pd.DataFrame:
-    with h5py.File(path, "r") as handle:
+    with reading(path, "a stamp file"), h5py.File(path, "r") as handle:
         return pd.DataFrame({key: handle["meta"][key][()] for key in handle["meta"]})
 
 
 def read_attrs(path) -> dict:
-    with h5py.File(path, "r") as handle:
+    with reading(path, "a stamp file"), h5py.File(path, "r") as handle:
         return dict(handle.attrs)
 
 
@@ -145,7 +145,7 @@ class StampSet:
         self.path = Path(path)
         self.attrs = read_attrs(self.path)
         self.meta = read_meta(self.path)
-        with h5py.File(self.path, "r") as handle:
+        with reading(self.path, "a stamp file"), h5py.File(self.path, "r") as handle:
             self._has_images = "images" in handle
         if self._has_images:
             self.source = self.path
@@ -179,7 +179,7 @@ class StampSet:
     def images(self, indices) -> np.ndarray:
         """Stamps (noisy for a noisy set) at sorted `indices`, float32."""
         indices = np.asarray(indices)
-        with h5py.File(self.source, "r") as handle:
+        with reading(self.source, "a stamp file"), h5py.File(self.source, "r") as handle:
             data = handle["images"]
             if len(indices) and np.all(np.diff(indices) == 1):
                 block = data[indices[0] : indices[-1] + 1]

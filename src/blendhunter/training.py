@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .features import FEATURE_SHAPE
+from .io import reading
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +169,8 @@ def load_head(model_dir: str | Path):
     path = Path(model_dir) / HEAD_FILE
     if not path.is_file():
         raise FileNotFoundError(f"{model_dir}: no {HEAD_FILE}; is this a BlendHunter model directory?")
-    return keras.models.load_model(path)
+    with reading(path, "a trained head"):
+        return keras.models.load_model(path)
 
 
 def plot_history(history: pd.DataFrame, best_epoch: int, title: str, path: str | Path) -> None:
