@@ -362,3 +362,38 @@ def test_default_config_plans_a_set_per_sigma_and_realisation(tmp_path):
     assert sorted(planned) == sorted(expected)
     assert "rule realistic_set:" in output
     assert not (workdir / "results").exists()
+
+
+# --- two runs in one directory -------------------------------------------------------
+
+
+def test_a_second_run_in_the_same_directory_is_refused(cfg, tmp_path):
+    """While one run holds the directory (a job of it held, so it is running by
+    construction), a second `snakemake` there is refused with the lock message and
+    the first run then finishes with complete outputs."""
+    configfile = write_config(tmp_path / "config.yaml", cfg)
+    target = set_path(**ONE_SET)
+    with open(tmp_path / "first.out", "w") as output:
+        first = subprocess.Popen(
+            snakemake_command(tmp_path, configfile, target, cores=1),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=snakemake_env(),
+            cwd=tmp_path,
+            start_new_session=True,
+        )
+        try:
+            job = hold_a_running_job(first)
+            second = run_snakemake(tmp_path, configfile, target, check=False)
+            job.resume()
+            assert first.wait(timeout=600) == 0, (tmp_path / "first.out").read_text()
+        finally:
+            if first.poll() is None:
+                os.killpg(first.pid, signal.SIGKILL)
+                first.wait()
+    said = second.stdout + second.stderr
+    assert second.returncode != 0, said
+    assert "cannot be locked" in said or "LockException" in said, said
+    stamp_set = stamps.StampSet(tmp_path / target)
+    assert len(stamp_set.images(stamp_set.indices())) == cfg["parametric"]["n_stamps"]
+    assert not partial_files(tmp_path)
