@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from blendhunter import learning_curve, metrics, plots
+from blendhunter import learning_curve, metrics, plots, results_table
 from blendhunter import workflow as wf
 
 from .conftest import make_config, run_snakemake, write_config
@@ -193,6 +193,9 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
     assert sorted(bh["n_train"].unique()) == learning_curve.sizes(cfg["learning_curve"]["sizes"], n_train)
     assert set(bh["dataset"]) == {"parametric", "realistic"} and bh["accuracy"].between(0, 1).all()
     assert curve[curve["method"] == "sep"]["n_train"].isna().all()
+
+    text = results_table.summary(tmp_path / "results" / "tables")
+    assert "| SEP (± binomial s.e.) |" in text and f"| BlendHunter, trained at σ {sigmas[0]} |" in text
 
     sep_labels = pd.read_csv(tmp_path / wf.SEP_REALISTIC)
     assert {"index", "label", "n_detections", "failed"} <= set(sep_labels.columns)
