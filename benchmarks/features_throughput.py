@@ -45,6 +45,7 @@ import numpy as np
 from PIL import Image
 
 from blendhunter import engine, features
+from blendhunter.benchmarks import available_cores, cpu_info
 from blendhunter.io import versions, write_json
 from blendhunter.stamps import StampSet, write_images
 
@@ -55,7 +56,6 @@ GFLOP_PER_STAMP = 2.52  # VGG-16 conv base at 65x65x3 (multiply-adds x 2)
 REFERENCE = "tensorflow/float32"
 DEFAULT = "onnxruntime/float32"  # config/config.yaml's features.engine and precision
 TARGET_RATIO, STRETCH_RATIO = 1.35, 2.0
-CPU_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -80,28 +80,6 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 # --- machine -----------------------------------------------------------------------------
-
-
-def available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
-def cpu_info() -> dict:
-    """CPU model and the flags that matter for bfloat16 (AMX, AVX-512 BF16)."""
-    model, flags = "unknown", set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "model name" and model == "unknown":
-                model = value.strip()
-            elif key.strip() == "flags" and not flags:
-                flags = set(value.split())
-    except OSError:
-        pass
-    return {"model": model, "cores": available_cores(), "flags": {f: f in flags for f in CPU_FLAGS}}
 
 
 # --- input stamps ------------------------------------------------------------------------

@@ -3,6 +3,11 @@
     python -m blendhunter.results_table results/tables          # a finished campaign
     python -m blendhunter.results_table docs/reference/tables    # the committed reference
 
+    # copy a finished campaign's tables and figures into a folder with a MANIFEST
+    python -m blendhunter.results_table results/tables --bundle docs/reference \
+        --configfile config/config.yaml config/reference.yaml config/offline.yaml \
+        --command "snakemake --cores 2 --configfile ..." --wall-seconds 3000
+
 Every number comes from the workflow's own tables (per_sigma_summary.csv,
 realistic_accuracy.csv); nothing is typed by hand. Accuracies are per cent: the mean
 over realisations, with the standard deviation between them, and for the realistic
@@ -84,10 +89,46 @@ def summary(tables: Path) -> str:
     return "\n".join(parts) + "\n"
 
 
+def bundle(tables: Path, out: Path, configfiles: list[Path], command: str, wall_seconds: float) -> None:
+    """Tables (CSV), figures (PNG), summary.md and a MANIFEST of how they were made."""
+    import datetime
+    import json
+    import shutil
+
+    from . import config as bh_config
+    from .benchmarks import cpu_info
+    from .io import versions
+
+    figures = tables.parent / "figures"
+    for folder, pattern in ((out / "tables", tables.glob("*.csv")), (out / "figures", figures.glob("*.png"))):
+        folder.mkdir(parents=True, exist_ok=True)
+        for path in sorted(pattern):
+            shutil.copy(path, folder / path.name)
+    (out / "summary.md").write_text(summary(tables))
+    cfg = bh_config.load(*configfiles)
+    manifest = {
+        "command": command,
+        "configfiles": [str(p) for p in configfiles],
+        "config_sha256": bh_config.digest(cfg),
+        "date": datetime.date.today().isoformat(),
+        "cpu": cpu_info(),
+        "wall_seconds": round(wall_seconds),
+        "versions": versions(),
+        "config": cfg,
+    }
+    (out / "MANIFEST.json").write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("tables", type=Path, help="a campaign's results/tables directory")
+    parser.add_argument("--bundle", type=Path, help="copy tables and figures here, with a MANIFEST")
+    parser.add_argument("--configfile", type=Path, nargs="+", default=[], help="the run's config files")
+    parser.add_argument("--command", default="", help="the command that made the campaign")
+    parser.add_argument("--wall-seconds", type=float, default=0.0, help="its wall time")
     args = parser.parse_args(argv)
+    if args.bundle:
+        bundle(args.tables, args.bundle, args.configfile, args.command, args.wall_seconds)
     sys.stdout.write(summary(args.tables))
     return 0
 
