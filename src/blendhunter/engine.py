@@ -157,6 +157,8 @@ def onnx_session(path: str | Path, threads: int = 0):
     providers = ["CPUExecutionProvider"]
     if "CUDAExecutionProvider" in ort.get_available_providers():
         providers.insert(0, "CUDAExecutionProvider")
+        if hasattr(ort, "preload_dlls"):  # CUDA and cuDNN from the pip wheels of [gpu]
+            ort.preload_dlls()
     return ort.InferenceSession(str(path), options, providers=providers)
 
 
