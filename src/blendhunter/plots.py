@@ -339,7 +339,9 @@ def learning_curve(table: pd.DataFrame):
     styles = {**SUBSET_STYLE, "isolated": {"color": "tab:green", "marker": "v", "label": "isolated"}}
     datasets = [d for d in ("parametric", "realistic") if d in set(table["dataset"])]
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, len(datasets), figsize=(4.6 * len(datasets), 3.6), squeeze=False)
+        fig, axes = plt.subplots(
+            1, len(datasets), figsize=(4.6 * len(datasets), 3.6), squeeze=False, constrained_layout=True
+        )
         for ax, dataset in zip(axes[0], datasets, strict=True):
             rows = table[table["dataset"] == dataset]
             bh, sep = rows[rows["method"] == "blendhunter"], rows[rows["method"] == "sep"]
@@ -356,6 +358,7 @@ def learning_curve(table: pd.DataFrame):
             where = f", trained at {SIGMA} = {_sigma_text(sigma.iloc[0])}" if len(sigma) else ""
             ax.set_title(f"{dataset} test set{where}")
             ax.set_xscale("log")
+            ax.set_xticks(sorted(bh["n_train"].dropna().unique()))
             ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
             ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
             ax.set_xlabel("training stamps")
@@ -363,7 +366,7 @@ def learning_curve(table: pd.DataFrame):
         handles, labels = axes[0][0].get_legend_handles_labels()
         handles.append(Line2D([], [], color="0.4", ls="--", lw=1))
         labels.append("SEP (same colour)")
-        fig.legend(handles, labels, loc="lower center", ncol=len(labels), bbox_to_anchor=(0.5, -0.08))
+        fig.legend(handles, labels, loc="upper center", ncol=len(labels), bbox_to_anchor=(0.5, 0.0))
         fig.suptitle("BlendHunter learning curve (solid) against SEP (dashed)")
     return fig
 
