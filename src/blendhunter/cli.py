@@ -96,7 +96,8 @@ class StampSource:
     def batches(self, batch_size: int, pad: str = "noise"):
         """Yield (first index, stamps (n, 65, 65) float32), padded like training."""
         for start in range(0, len(self), batch_size):
-            batch = _check_finite(self._read(start, start + batch_size), start, str(self.path))
+            stop = min(start + batch_size, len(self))
+            batch = _check_finite(self._read(start, stop), start, str(self.path))
             if batch.shape[1] != INPUT_SIZE:
                 batch = pad_like_training(batch, pad, first_index=start)
             yield start, batch
