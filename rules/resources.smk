@@ -15,6 +15,7 @@ rule vgg16_weights:
         runtime=30,
     params:
         spec=config["resources"]["vgg16_weights"],
+        download=config["resources"]["downloads"]["vgg16"],
     script:
         "../workflow/scripts/fetch_vgg16.py"
 
@@ -31,6 +32,8 @@ rule download_cosmos:
     resources:
         mem_mb=1000,
         runtime=240,
+    params:
+        download=config["resources"]["downloads"]["cosmos"],
     script:
         "../workflow/scripts/download_cosmos.py"
 

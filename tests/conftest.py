@@ -30,8 +30,7 @@ def offline_resources() -> dict:
 def make_config(*overrides: dict) -> dict:
     """config/config.yaml + tests/configs/tiny.yaml + offline resources + overrides."""
     cfg = bh_config.load(REPO / "config" / "config.yaml", REPO / "tests" / "configs" / "tiny.yaml")
-    cfg["resources"] = offline_resources()
-    for override in overrides:
+    for override in ({"resources": offline_resources()}, *overrides):
         cfg = bh_config.merge(cfg, override)
     bh_config.validate(cfg)
     return cfg

@@ -7,6 +7,7 @@ import sys
 import time
 
 from .io import DamagedFileError
+from .resources import ResourceError
 
 
 def configure(log_path: str | None = None, level: int = logging.INFO) -> None:
@@ -29,7 +30,7 @@ def run(main, snakemake) -> None:
     start = time.perf_counter()
     try:
         main(snakemake)
-    except DamagedFileError as err:  # one line that says what to do, no traceback
+    except (DamagedFileError, ResourceError) as err:  # one line that says what to do, no traceback
         log.error("rule %s failed: %s", snakemake.rule, err)
         raise SystemExit(1) from None
     except Exception:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import h5py
@@ -22,11 +20,6 @@ VGG16_CONV_LAYERS = tuple(
     for block, n_conv in ((1, 2), (2, 2), (3, 3), (4, 3), (5, 3))
     for conv in range(1, n_conv + 1)
 )
-VGG16_URL = (
-    "https://storage.googleapis.com/tensorflow/keras-applications/vgg16/"
-    "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
-)
-VGG16_MD5 = "6d6bbae143d832006294945121d1f1fc"
 COSMOS_SAMPLE = "25.2"
 COSMOS_DOWNLOAD_DIR = f"COSMOS_{COSMOS_SAMPLE}_training_sample"
 GAL_TYPES = {"cosmos_parametric": "parametric", "cosmos_real": "real"}
@@ -68,29 +61,24 @@ def check_vgg16_weights(path: str | Path) -> None:
         )
 
 
-def fetch_vgg16_weights(spec: str, out: str | Path) -> None:
-    """Copy the configured weights file, or let Keras download the ImageNet one."""
+def fetch_vgg16_weights(spec: str, out: str | Path, download: dict | None = None) -> None:
+    """Copy the configured weights file, or download the ImageNet one (`download`: the
+    url, md5 and retries of resources.downloads.vgg16)."""
     if spec == "imagenet":
-        import keras
+        from .download import fetch
 
         try:
-            source = keras.utils.get_file(
-                "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                VGG16_URL,
-                cache_subdir="models",
-                file_hash=VGG16_MD5,
-            )
-        except Exception as err:  # Keras raises several types for network failures
+            fetch(download["url"], out, download["md5"], retries=download["retries"])
+        except ResourceError as err:
             raise ResourceError(
-                f"resources.vgg16_weights: downloading the ImageNet weights failed ({err}); "
-                "with no network, set it to a local VGG-16 notop .h5 file "
-                "(config/offline.yaml does)"
+                f"resources.vgg16_weights: {err}; with no network, set it to a local VGG-16 "
+                "notop .h5 file (config/offline.yaml does)"
             ) from err
-    else:
-        source = spec
-    check_vgg16_weights(source)
+        check_vgg16_weights(out)
+        return
+    check_vgg16_weights(spec)
     with atomic_path(out) as tmp:
-        shutil.copyfile(source, tmp)
+        shutil.copyfile(spec, tmp)
 
 
 def check_catalogue_config(key: str, entry: dict) -> None:
@@ -111,26 +99,30 @@ def check_catalogue_config(key: str, entry: dict) -> None:
         )
 
 
-def _galsim_download_command() -> str:
-    """GalSim's downloader, from the running environment even if it is not on PATH."""
-    beside = Path(sys.executable).with_name("galsim_download_cosmos")
-    return str(beside) if beside.exists() else "galsim_download_cosmos"
+def download_cosmos(dest: str | Path, download: dict) -> Path:
+    """The public COSMOS 25.2 sample (a 4 GB archive), unpacked into `dest`; `download`:
+    the url, md5 and retries of resources.downloads.cosmos."""
+    from .download import fetch, unpack
 
-
-def download_cosmos(dest: str | Path) -> Path:
-    """The public COSMOS 25.2 sample (about 6 GB) via GalSim's downloader."""
     dest = Path(dest)
+    archive = dest.with_name(Path(download["url"]).name)
     try:
-        subprocess.run(
-            [_galsim_download_command(), "-s", COSMOS_SAMPLE, "-d", str(dest), "-q", "--nolink"],
-            check=True,
-        )
-    except (OSError, subprocess.CalledProcessError) as err:
+        if not archive.exists():  # kept only between a finished download and its unpacking
+            fetch(download["url"], archive, download["md5"], retries=download["retries"])
+        unpack(archive, dest)
+    except ResourceError as err:
         raise ResourceError(
-            f"downloading the COSMOS {COSMOS_SAMPLE} sample failed ({err}); with no network, "
-            "set resources.cosmos_parametric.path and resources.cosmos_real.path to local "
-            "copies (config/offline.yaml does)"
+            f"COSMOS {COSMOS_SAMPLE} sample: {err}; with no network, set "
+            "resources.cosmos_parametric.path and resources.cosmos_real.path to local copies "
+            "(config/offline.yaml does)"
         ) from err
+    archive.unlink()
+    if not (dest / COSMOS_DOWNLOAD_DIR).is_dir():
+        raise ResourceError(
+            f"{download['url']} unpacked without the folder {COSMOS_DOWNLOAD_DIR}/ that the "
+            "catalogues are read from; point resources.downloads.cosmos.url at the COSMOS "
+            f"{COSMOS_SAMPLE} training sample"
+        )
     return dest / COSMOS_DOWNLOAD_DIR
 
 

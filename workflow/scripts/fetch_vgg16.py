@@ -5,7 +5,7 @@ from blendhunter.resources import fetch_vgg16_weights
 
 
 def main(smk):
-    fetch_vgg16_weights(smk.params.spec, smk.output[0])
+    fetch_vgg16_weights(smk.params.spec, smk.output[0], smk.params.download)
 
 
 run(main, snakemake)  # noqa: F821
