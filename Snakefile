@@ -16,6 +16,7 @@ include: "rules/train.smk"
 include: "rules/sep.smk"
 include: "rules/evaluate.smk"
 include: "rules/learning_curve.smk"
+include: "rules/scores.smk"
 include: "rules/report.smk"
 include: "rules/benchmarks.smk"
 

@@ -43,6 +43,7 @@ def final_outputs():
     model_files = [f"{wf.MODEL_DIR}/{name}" for name in wf.MODEL_FILES.values()]
     outputs = [path for pattern in model_files for path in per_set(pattern)]
     outputs += per_set(wf.PREDICTIONS_TEST) + per_set(wf.PREDICTIONS_REALISTIC)
+    outputs += per_set(wf.CALIBRATION)
     outputs += expand(wf.SUMMARY, sigma=SIGMAS)
     outputs += list(wf.TABLES.values())
     outputs += [

@@ -125,20 +125,24 @@ def test_features_run_on_a_visible_gpu(weights, network_input, reference, export
 # --- classify with each engine -------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory, weights):
+def tiny_head(directory, weights, seed: int = 1):
     """A tiny trained head (random features, real Keras model) with workflow metadata."""
     rng = np.random.default_rng(0)
     x = rng.random((64, *features.FEATURE_SHAPE), dtype=np.float32)
     y = (x[:, 0, 0, 0] > 0.5).astype(int)
     settings = {k: v for k, v in make_config()["training"].items() if k != "overrides"}
     settings["max_epochs"] = 2
-    result = training.train_head(x, y, x, y, settings, seed=1)
-    directory = tmp_path_factory.mktemp("model")
+    result = training.train_head(x, y, x, y, settings, seed=seed)
+    directory.mkdir(parents=True, exist_ok=True)
     result.model.save(directory / training.HEAD_FILE)
     metadata = {"preprocessing": "png", "precision": "float32", "engine": "onnxruntime"}
     write_json(directory / training.METADATA_FILE, {**metadata, "vgg16_weights_md5": md5sum(weights)})
     return directory
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory, weights):
+    return tiny_head(tmp_path_factory.mktemp("model"), weights)
 
 
 def classify(*args):
@@ -206,6 +210,60 @@ def test_classify_exports_into_the_cache_for_weights_without_a_model(model_dir, 
     assert result.returncode == 0, result.stderr
     assert list((env_cache / "blendhunter").glob("vgg16_notop_*.onnx"))
     assert not engine.model_paths(bare)["float32"].exists()
+
+
+# --- ensembles of a noise level's heads, calibrated probabilities --------------------------------
+
+
+@pytest.fixture(scope="module")
+def noise_level(tmp_path_factory, weights):
+    """A noise-level directory holding two heads (real0, real1) of different seeds."""
+    top = tmp_path_factory.mktemp("sigma15")
+    for r in (0, 1):
+        tiny_head(top / f"real{r}", weights, seed=10 + r)
+    return top
+
+
+def classified(model, weights, cube, out, *extra):
+    args = ("--model", model, "--vgg16-weights", weights, "--output", out, "--batch-size", 16, *extra)
+    result = classify(*args, cube)
+    assert result.returncode == 0, result.stderr
+    return pd.read_csv(out)
+
+
+def test_classify_averages_the_heads_of_a_noise_level(noise_level, weights, exported, cube, tmp_path):
+    single = [classified(noise_level / f"real{r}", weights, cube, tmp_path / f"r{r}.csv") for r in (0, 1)]
+    both = classified(noise_level, weights, cube, tmp_path / "both.csv")
+    assert "p_blend_std" not in single[0]
+    assert list(both.columns) == ["index", "p_blend", "p_blend_std", "label"]
+    p = np.stack([t["p_blend"].to_numpy() for t in single])
+    assert not np.allclose(p[0], p[1])  # two different heads, so the mean is a real average
+    assert np.allclose(both["p_blend"], p.mean(axis=0), atol=1e-6)
+    assert np.allclose(both["p_blend_std"], np.abs(p[0] - p[1]) / 2, atol=1e-6)
+    assert (both["label"] == np.where(p.mean(axis=0) >= 0.5, "blended", "isolated")).all()
+
+
+def test_classify_calibrated_applies_each_heads_temperature(noise_level, weights, exported, cube, tmp_path):
+    from blendhunter.scores import apply_temperature
+
+    raw = [classified(noise_level / f"real{r}", weights, cube, tmp_path / f"r{r}.csv") for r in (0, 1)]
+    for r, temperature in ((0, 2.0), (1, 0.5)):
+        write_json(noise_level / f"real{r}" / training.CALIBRATION_FILE, {"temperature": temperature})
+    calibrated = classified(noise_level, weights, cube, tmp_path / "cal.csv", "--calibrated")
+    expected = (apply_temperature(raw[0]["p_blend"], 2.0) + apply_temperature(raw[1]["p_blend"], 0.5)) / 2
+    assert np.allclose(calibrated["p_blend"], expected, atol=1e-6)
+    (noise_level / "real1" / training.CALIBRATION_FILE).unlink()
+    result = classify("--model", noise_level, "--vgg16-weights", weights, "--output", tmp_path / "x.csv",
+                      "--calibrated", cube)  # fmt: skip
+    assert result.returncode == 2 and "no calibration.json in" in result.stderr and "real1" in result.stderr
+
+
+def test_classify_rejects_a_directory_without_heads(weights, cube, tmp_path):
+    (tmp_path / "empty" / "real0").mkdir(parents=True)
+    out = tmp_path / "out.csv"
+    result = classify("--model", tmp_path / "empty", "--vgg16-weights", weights, "--output", out, cube)
+    assert result.returncode == 2 and "no head.keras in it or in its subdirectories" in result.stderr
+    assert not out.exists()
 
 
 # --- the engines inside a real Snakemake run ---------------------------------------------------

@@ -67,6 +67,9 @@ STAGES = {
     "train_head": 6,
     "predict_test": 7,
     "predict_realistic": 7,
+    "predict_validation": 7,
+    "calibrate": 8,
+    "score_tables": 9,
     "evaluate": 8,
     "separation_table": 8,
     "figure_gallery": 8,
@@ -230,6 +233,8 @@ def job_units(rule: str, wildcards: Mapping[str, str], config: dict, epochs: flo
         return (int(wildcards["n"]) + sizes["validation"]) * epochs
     if rule in ("predict_test", "sep_parametric"):
         return sizes["test"]
+    if rule == "predict_validation":
+        return sizes["validation"]
     if rule in ("predict_realistic", "sep_realistic"):
         return real["n_stamps"]
     if rule == "evaluate":

@@ -6,6 +6,10 @@
 Input: a FITS file whose primary HDU is a cube N x 51 x 51 (zero-padded to
 65 x 65 as in training) or N x 65 x 65, or one of the workflow's HDF5 stamp
 files. Output: CSV with columns index,p_blend,label (label blended/isolated).
+--model may also be a noise level's directory (results/models/sigma15): the
+heads of all its realisations are averaged and p_blend_std is written beside
+p_blend. --calibrated applies each head's temperature (calibration.json, fitted
+on its validation split by the workflow's rule calibrate) before averaging.
 Bad input exits with status 2 and a message; no output file is left behind.
 """
 
@@ -138,6 +142,22 @@ def read_stamps(path: str | Path, pad: str = "noise") -> np.ndarray:
     return np.concatenate([batch for _, batch in source.batches(max(len(source), 1), pad)])
 
 
+def head_dirs(model: Path) -> list[Path]:
+    """The head directories of --model: itself, or the realisations (real*/) of a noise level."""
+    from .training import HEAD_FILE
+
+    if (model / HEAD_FILE).is_file():
+        return [model]
+    found = sorted(path.parent for path in model.glob(f"*/{HEAD_FILE}"))
+    if not found:
+        raise InputError(
+            f"--model {model}: no {HEAD_FILE} in it or in its subdirectories; give a directory made "
+            "by the workflow: one head (results/models/sigma15/real0) or a noise level's "
+            "(results/models/sigma15)"
+        )
+    return found
+
+
 def read_model_metadata(model_dir: Path) -> dict:
     from .training import HEAD_FILE, METADATA_FILE
 
@@ -148,6 +168,34 @@ def read_model_metadata(model_dir: Path) -> dict:
                 "e.g. results/models/sigma15/real0"
             )
     return json.loads((model_dir / METADATA_FILE).read_text())
+
+
+SHARED_METADATA = ("preprocessing", "precision", "engine", "vgg16_weights_md5")
+
+
+def ensemble_metadata(dirs: list[Path]) -> dict:
+    """The metadata of the first head; every head must share its features' recipe."""
+    found = [read_model_metadata(d) for d in dirs]
+    for directory, metadata in zip(dirs[1:], found[1:], strict=True):
+        differs = [k for k in SHARED_METADATA if metadata.get(k) != found[0].get(k)]
+        if differs:
+            raise InputError(
+                f"--model: {directory} and {dirs[0]} differ in {', '.join(differs)}; "
+                "an ensemble needs heads trained on the same features"
+            )
+    return found[0]
+
+
+def read_temperature(model_dir: Path) -> float:
+    from .training import CALIBRATION_FILE
+
+    path = model_dir / CALIBRATION_FILE
+    if not path.is_file():
+        raise InputError(
+            f"--calibrated: no {CALIBRATION_FILE} in {model_dir}; build it with "
+            f"snakemake {model_dir}/{CALIBRATION_FILE} (rule calibrate), or leave out --calibrated"
+        )
+    return float(json.loads(path.read_text())["temperature"])
 
 
 def load_engine(args: argparse.Namespace, metadata: dict):
@@ -172,9 +220,11 @@ def classify(args: argparse.Namespace) -> int:
     from . import features, training
     from .io import atomic_path
     from .resources import ResourceError, check_vgg16_weights, md5sum
+    from .scores import apply_temperature
 
-    model_dir = Path(args.model)
-    metadata = read_model_metadata(model_dir)
+    dirs = head_dirs(Path(args.model))
+    metadata = ensemble_metadata(dirs)
+    temperatures = [read_temperature(d) for d in dirs] if args.calibrated else [1.0] * len(dirs)
     try:
         check_vgg16_weights(args.vgg16_weights)
     except ResourceError as err:
@@ -187,20 +237,27 @@ def classify(args: argparse.Namespace) -> int:
     source = StampSource(args.stamps)
     threshold = args.threshold if args.threshold is not None else metadata.get("threshold", 0.5)
     infer = load_engine(args, metadata)
-    head = training.load_head(model_dir)
-    p_blend = np.empty(len(source))
+    heads = [training.load_head(d) for d in dirs]
+    p_heads = np.empty((len(heads), len(source)))
     with tqdm(total=len(source), unit="stamp", disable=args.quiet or len(source) < args.batch_size) as bar:
         for start, batch in source.batches(args.batch_size, args.pad):
             x = features.extract(infer, batch, metadata["preprocessing"], args.batch_size)
-            p_blend[start : start + len(batch)] = training.predict(head, x)
+            for row, (head, temperature) in enumerate(zip(heads, temperatures, strict=True)):
+                p = training.predict(head, x)
+                if args.calibrated:
+                    p = apply_temperature(p, temperature)
+                p_heads[row, start : start + len(batch)] = p
             bar.update(len(batch))
-    table = training.predictions_frame(np.arange(len(source)), p_blend, threshold)
+    table = training.predictions_frame(np.arange(len(source)), p_heads.mean(axis=0), threshold)
+    if len(heads) > 1:
+        table.insert(2, "p_blend_std", p_heads.std(axis=0))
     with atomic_path(args.output) as tmp:
         table.to_csv(tmp, index=False)
     counts = table["label"].value_counts().to_dict()
+    heads_text = f" (mean of {len(heads)} heads)" if len(heads) > 1 else ""
     print(
-        f"{len(table)} stamps: {counts.get('blended', 0)} blended, {counts.get('isolated', 0)} isolated "
-        f"-> {args.output}",
+        f"{len(table)} stamps{heads_text}: {counts.get('blended', 0)} blended, "
+        f"{counts.get('isolated', 0)} isolated -> {args.output}",
         file=sys.stderr,
     )
     return 0
@@ -217,7 +274,14 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     cmd.add_argument("stamps", help="FITS cube (N x 51 x 51 or N x 65 x 65) or workflow HDF5 stamp file")
-    cmd.add_argument("--model", required=True, help="model directory, e.g. results/models/sigma15/real0")
+    cmd.add_argument(
+        "--model",
+        required=True,
+        help="a head's directory (results/models/sigma15/real0) or a noise level's, whose heads are averaged",
+    )
+    cmd.add_argument(
+        "--calibrated", action="store_true", help="apply each head's temperature scaling (calibration.json)"
+    )
     cmd.add_argument(
         "--vgg16-weights",
         default="resources/vgg16_notop.h5",

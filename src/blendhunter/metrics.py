@@ -66,13 +66,13 @@ def truth_frame(meta: pd.DataFrame, indices=None) -> pd.DataFrame:
     )
 
 
-def align(truth: pd.DataFrame, labels: pd.DataFrame, what: str) -> np.ndarray:
-    """Encoded labels of `labels` (columns index, label) in the order of `truth`.
+def aligned_rows(truth: pd.DataFrame, table: pd.DataFrame, what: str) -> pd.DataFrame:
+    """The rows of `table` (a column index) in the order of `truth`.
 
     The two must cover exactly the same stamps: a prediction file for the wrong
     split or set is an error, not something to average over.
     """
-    frame = labels.set_index("index")
+    frame = table.set_index("index")
     if frame.index.has_duplicates:
         raise ValueError(f"{what}: duplicate stamp indices")
     expected, got = set(truth.index), set(frame.index)
@@ -82,7 +82,12 @@ def align(truth: pd.DataFrame, labels: pd.DataFrame, what: str) -> np.ndarray:
             f"{what}: covers {len(got)} stamps, the set {len(expected)}; "
             f"missing e.g. {missing}, unexpected e.g. {extra}"
         )
-    return encode(frame.loc[truth.index, "label"].to_numpy())
+    return frame.loc[truth.index]
+
+
+def align(truth: pd.DataFrame, labels: pd.DataFrame, what: str) -> np.ndarray:
+    """Encoded labels of `labels` (columns index, label) in the order of `truth`."""
+    return encode(aligned_rows(truth, labels, what)["label"].to_numpy())
 
 
 def subset_masks(truth: pd.DataFrame, close_separation: float) -> dict[str, np.ndarray]:

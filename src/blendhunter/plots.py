@@ -424,3 +424,88 @@ def accuracy_vs_companion(table: pd.DataFrame, sigma: float):
                 _companion_panel(axes[row][col], bh, sep, quantity, title)
         axes[0][0].legend(loc="lower right")
     return fig
+
+
+def roc(curves: list[dict], table: pd.DataFrame):
+    """ROC on the realistic set: one curve per training sigma (vertical mean over its
+    realisations), SEP's single operating point as a marker; right: the high-TPR corner."""
+    from .scores import mean_roc
+
+    sigmas = sorted({c["train_sigma"] for c in curves})
+    colours = plt.get_cmap("viridis")(np.linspace(0, 0.9, max(len(sigmas), 1)))
+    real = table[table["dataset"] == "realistic"]
+    sep = real[real["method"] == "sep"]
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, 2, figsize=(9.2, 4.0), constrained_layout=True)
+        for sigma, colour in zip(sigmas, colours, strict=True):
+            grid, tpr = mean_roc([(c["fpr"], c["tpr"]) for c in curves if c["train_sigma"] == sigma])
+            heads = real[(real["method"] == "blendhunter") & (real["train_sigma"] == sigma)]
+            label = f"trained at {SIGMA} = {_sigma_text(sigma)} (AUC {heads['auc'].mean():.3f})"
+            for ax in axes:
+                ax.plot(grid, tpr, color=colour, label=label)
+        for ax in axes:
+            if len(sep):
+                ax.plot(sep["fpr"], sep["tpr"], "*", ms=13, color=SEP["color"], label="SEP (its one point)")
+            ax.set_xlabel("false-positive rate (isolated called blended)")
+            ax.set_ylabel("true-positive rate (blends found)")
+        axes[0].plot([0, 1], [0, 1], color="0.7", lw=0.8, ls=":")
+        axes[0].set(xlim=(0, 1), ylim=(0, 1.01), title="realistic set, mean over realisations")
+        axes[1].set(xlim=(0, 0.25), ylim=(0.5, 1.005), title="zoom: the high-purity corner")
+        axes[0].legend(loc="lower right")
+    return fig
+
+
+def reliability(table: pd.DataFrame, sigma: float):
+    """Reliability diagram of the realistic set: fraction of blends against mean p_blend per
+    bin, before and after temperature scaling, with the number of stamps per bin below."""
+    kinds = {"raw": {"color": "black", "label": "raw p_blend"},
+             "calibrated": {"color": "tab:orange", "label": "temperature-scaled"}}  # fmt: skip
+    with plt.rc_context(STYLE):
+        fig, (top, bottom) = plt.subplots(
+            2, 1, figsize=(4.8, 5.2), sharex=True, height_ratios=(3, 1), constrained_layout=True
+        )
+        top.plot([0, 1], [0, 1], color="0.6", ls=":", lw=1, label="perfect calibration")
+        width = 1.0 / max(len(table) // max(len(kinds), 1), 1)
+        for offset, (kind, style) in zip((-0.2, 0.2), kinds.items(), strict=True):
+            rows = table[(table["kind"] == kind) & (table["n"] > 0)]
+            if rows.empty:
+                continue
+            label = f"{style['label']} (ECE {100 * rows['ece'].iloc[0]:.1f}%)"
+            top.plot(rows["mean_p"], rows["fraction_blended"], "o-", color=style["color"], label=label)
+            centres = (rows["bin_lo"] + rows["bin_hi"]) / 2 + offset * width
+            bottom.bar(centres, rows["n"], width=0.4 * width, color=style["color"])
+        top.set(ylabel="fraction of blends", xlim=(0, 1), ylim=(0, 1),
+                title=f"realistic set, ensemble trained at {SIGMA} = {_sigma_text(sigma)}")  # fmt: skip
+        top.legend(loc="upper left")
+        bottom.set(xlabel="p_blend (mean over the realisations' heads)", ylabel="stamps")
+    return fig
+
+
+def purity(table: pd.DataFrame, sigma: float):
+    """Purity and completeness of the blend flag against the survey's blend fraction, on
+    the realistic set: BlendHunter (mean over realisations) at p >= 0.5 and at the
+    F1-best threshold chosen on the validation split, and SEP."""
+    real = table[table["dataset"] == "realistic"]
+    heads = real[(real["method"] == "blendhunter") & (real["train_sigma"] == sigma)]
+    lines = {
+        "BlendHunter, p ≥ 0.5": (heads[heads["threshold_rule"] == "fixed"], "black", "-"),
+        "BlendHunter, F1-best threshold": (heads[heads["threshold_rule"] == "f1_validation"], "black", "--"),
+        "SEP": (real[real["method"] == "sep"], SEP["color"], "-"),
+    }
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, 2, figsize=(8.6, 3.6), sharex=True, constrained_layout=True)
+        for label, (rows, colour, ls) in lines.items():
+            if rows.empty:
+                continue
+            mean = rows.groupby("blend_fraction")[["precision", "recall"]].mean()
+            for ax, column in zip(axes, ("precision", "recall"), strict=True):
+                ax.plot(100 * mean.index, 100 * mean[column], marker="o", color=colour, ls=ls, label=label)
+        axes[0].set(ylabel="purity: flagged blends that are blends (%)")
+        axes[1].set(ylabel="completeness: blends flagged (%)")
+        for ax in axes:
+            ax.set_xlabel("blend fraction of the survey (%)")
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="upper center", ncol=len(labels), bbox_to_anchor=(0.5, 0.0))
+        where = f"BlendHunter trained at {SIGMA} = {_sigma_text(sigma)}"
+        fig.suptitle(f"Realistic set reweighted to each blend fraction; {where}")
+    return fig

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 HEAD_FILE = "head.keras"
 METADATA_FILE = "metadata.json"
 HISTORY_FILE = "history.csv"
+CALIBRATION_FILE = "calibration.json"  # written by rule calibrate, read by classify --calibrated
 HISTORY_PLOT = "history.png"
 LABELS = np.array(["isolated", "blended"])
 VALIDATION_BATCH = 4096  # inference only: larger batches, fewer calls

@@ -23,6 +23,8 @@ REALISTIC_FEATURES = "results/features/realistic.h5"
 MODEL_DIR = "results/models/sigma{sigma}/real{realisation}"
 PREDICTIONS_TEST = "results/predictions/parametric/sigma{sigma}/real{realisation}.csv"
 PREDICTIONS_REALISTIC = "results/predictions/realistic/sigma{sigma}/real{realisation}.csv"
+PREDICTIONS_VALIDATION = "results/predictions/validation/sigma{sigma}/real{realisation}.csv"
+CALIBRATION = f"{MODEL_DIR}/{training.CALIBRATION_FILE}"  # temperature and F1 thresholds
 SEP_TEST = "results/sep/parametric/sigma{sigma}/real{realisation}.csv"
 SEP_REALISTIC = "results/sep/realistic.csv"
 METRICS = "results/metrics/sigma{sigma}/real{realisation}.csv"
@@ -41,6 +43,9 @@ TABLES = {
     "per_sigma": "results/tables/per_sigma_summary.csv",
     "learning_curve": "results/tables/learning_curve.csv",
     "companion": "results/tables/accuracy_vs_companion.csv",
+    "roc_auc": "results/tables/roc_auc.csv",
+    "calibration": "results/tables/calibration.csv",
+    "purity": "results/tables/purity.csv",
 }
 FIGURES = {
     "separation": "results/figures/accuracy_vs_separation",
@@ -50,6 +55,9 @@ FIGURES = {
     "gallery": "results/figures/gallery",
     "learning_curve": "results/figures/learning_curve",
     "companion": "results/figures/accuracy_vs_companion",
+    "roc": "results/figures/roc_realistic",
+    "reliability": "results/figures/reliability_realistic",
+    "purity": "results/figures/purity_realistic",
 }
 FIGURE_FORMATS = ("png", "pdf")
 BENCHMARKS = "results/benchmarks.csv"

@@ -1,0 +1,68 @@
+# Beyond accuracy: ROC/AUC, calibration (temperature scaling, fitted per head by rule
+# calibrate on its validation split) and purity at survey blend fractions, for every
+# head, the ensemble of each noise level's realisations, and SEP.
+
+
+def score_figure(name, caption, label):
+    return report(
+        f"{wf.FIGURES[name]}.png",
+        caption=f"../report/{caption}.rst",
+        category="Figures",
+        subcategory="Scores and calibration",
+        labels={"figure": label},
+    )
+
+
+rule score_tables:
+    input:
+        parametric_sets=per_set(wf.PARAMETRIC_SET),
+        realistic_set=wf.REALISTIC_SET,
+        bh_parametric=per_set(wf.PREDICTIONS_TEST),
+        bh_realistic=per_set(wf.PREDICTIONS_REALISTIC),
+        calibration=per_set(wf.CALIBRATION),
+        sep_parametric=per_set(wf.SEP_TEST),
+        sep_realistic=wf.SEP_REALISTIC,
+    output:
+        roc_auc=report(
+            wf.TABLES["roc_auc"],
+            caption="../report/roc_auc_table.rst",
+            category="Tables",
+            subcategory="Scores and calibration",
+            labels={"table": "ROC AUC"},
+        ),
+        calibration=report(
+            wf.TABLES["calibration"],
+            caption="../report/calibration_table.rst",
+            category="Tables",
+            subcategory="Scores and calibration",
+            labels={"table": "calibration"},
+        ),
+        purity=report(
+            wf.TABLES["purity"],
+            caption="../report/purity_table.rst",
+            category="Tables",
+            subcategory="Scores and calibration",
+            labels={"table": "purity and completeness"},
+        ),
+        roc_png=score_figure("roc", "fig_roc", "ROC, realistic set"),
+        roc_pdf=f"{wf.FIGURES['roc']}.pdf",
+        reliability_png=score_figure("reliability", "fig_reliability", "reliability"),
+        reliability_pdf=f"{wf.FIGURES['reliability']}.pdf",
+        purity_png=score_figure("purity", "fig_purity", "purity at blend fractions"),
+        purity_pdf=f"{wf.FIGURES['purity']}.pdf",
+    log:
+        "results/logs/evaluate/score_tables.log",
+    benchmark:
+        "results/benchmarks/evaluate/score_tables.tsv"
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        sets=[(sigma, r) for sigma in SIGMAS for r in REALISATIONS],
+        threshold=config["classify"]["threshold"],
+        realistic_sigma=config["realistic"]["sigma"],
+        figure_sigma=NEAREST_SIGMA,
+    script:
+        "../workflow/scripts/score_tables.py"
