@@ -17,6 +17,7 @@ include: "rules/sep.smk"
 include: "rules/evaluate.smk"
 include: "rules/learning_curve.smk"
 include: "rules/scores.smk"
+include: "rules/pretraining.smk"
 include: "rules/report.smk"
 include: "rules/benchmarks.smk"
 

@@ -45,9 +45,13 @@ def final_outputs():
     outputs += per_set(wf.PREDICTIONS_TEST) + per_set(wf.PREDICTIONS_REALISTIC)
     outputs += per_set(wf.CALIBRATION)
     outputs += expand(wf.SUMMARY, sigma=SIGMAS)
-    outputs += list(wf.TABLES.values())
+    optional = set() if config["pretraining"]["compare_random"] else {"pretraining"}
+    outputs += [path for name, path in wf.TABLES.items() if name not in optional]
     outputs += [
-        f"{stem}.{ext}" for stem in wf.FIGURES.values() for ext in wf.FIGURE_FORMATS
+        f"{stem}.{ext}"
+        for name, stem in wf.FIGURES.items()
+        if name not in optional
+        for ext in wf.FIGURE_FORMATS
     ]
     outputs.append(wf.BENCHMARKS)
     return outputs
@@ -70,3 +74,19 @@ def realistic_flux_inputs():
     if config["realistic"]["flux_distribution"] == "parametric":
         return {"parametric_catalogue": "resources/cosmos_parametric.json"}
     return {}
+
+
+def nearest_level(pattern):
+    """`pattern` for every realisation of the noise level nearest the realistic one."""
+    return expand(pattern, sigma=NEAREST_SIGMA, realisation=REALISATIONS)
+
+
+def score_figure(name, caption, label):
+    """A PNG of rules/scores.smk, registered in the report."""
+    return report(
+        f"{wf.FIGURES[name]}.png",
+        caption=f"../report/{caption}.rst",
+        category="Figures",
+        subcategory="Scores and calibration",
+        labels={"figure": label},
+    )

@@ -3,16 +3,6 @@
 # head, the ensemble of each noise level's realisations, and SEP.
 
 
-def score_figure(name, caption, label):
-    return report(
-        f"{wf.FIGURES[name]}.png",
-        caption=f"../report/{caption}.rst",
-        category="Figures",
-        subcategory="Scores and calibration",
-        labels={"figure": label},
-    )
-
-
 rule score_tables:
     input:
         parametric_sets=per_set(wf.PARAMETRIC_SET),

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from . import workflow as wf
+from .metrics import nearest_sigma
 
 COLUMNS = [
     "rule",
@@ -70,6 +71,13 @@ STAGES = {
     "predict_validation": 7,
     "calibrate": 8,
     "score_tables": 9,
+    "vgg16_random": 1,
+    "random_parametric_features": 5,
+    "random_realistic_features": 5,
+    "random_train_head": 6,
+    "random_predict_test": 7,
+    "random_predict_realistic": 7,
+    "pretraining_table": 8,
     "evaluate": 8,
     "separation_table": 8,
     "figure_gallery": 8,
@@ -86,6 +94,8 @@ STAGES = {
 }
 
 CATALOGUES = ("cosmos_parametric", "cosmos_real")
+# Jobs of the pre-training ablation (rules/pretraining.smk)
+PRETRAINING_RULES = {r for r in STAGES if r.startswith("random_")} | {"vgg16_random", "pretraining_table"}
 WILDCARD = re.compile(r"\{(\w+)(?:,[^}]*)?\}")
 
 
@@ -141,6 +151,12 @@ def wildcard_domain(config: dict, rule: str, name: str) -> list[str]:
 
 def wildcard_values(config: dict, rule: str, names: list[str]) -> list[dict[str, str]]:
     """Every combination of wildcard values of `rule`'s jobs in the campaign of `config`."""
+    if rule in PRETRAINING_RULES:  # the nearest noise level only, and only when asked for
+        if not config["pretraining"]["compare_random"]:
+            return []
+        nearest = nearest_sigma(wf.sigma_labels(config), config["realistic"]["sigma"])
+        domains = [[nearest] if n == "sigma" else wildcard_domain(config, rule, n) for n in names]
+        return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*domains)]
     if rule == "learning_curve_point":  # one set, several sizes: not a product of domains
         where = wf.learning_curve_set(config)
         from .learning_curve import sizes
@@ -219,11 +235,15 @@ def job_units(rule: str, wildcards: Mapping[str, str], config: dict, epochs: flo
         return stop - start
     if rule in ("merge_parametric", "parametric_set"):
         return par["n_stamps"]
-    if rule in ("merge_realistic", "realistic_set", "realistic_features"):
+    if rule in ("merge_realistic", "realistic_set", "realistic_features", "random_realistic_features"):
         return real["n_stamps"]
     if rule == "parametric_features":
         return par["n_stamps"] + copies * sizes["train"]
-    if rule == "train_head":
+    if rule == "random_parametric_features":
+        return par["n_stamps"]
+    if rule == "random_train_head":
+        copies = 0
+    if rule in ("train_head", "random_train_head"):
         if epochs is None:
             epochs = config["training"]["max_epochs"]
         return (sizes["train"] * (1 + copies) + sizes["validation"]) * epochs
@@ -231,11 +251,11 @@ def job_units(rule: str, wildcards: Mapping[str, str], config: dict, epochs: flo
         if epochs is None:
             epochs = config["training"]["max_epochs"]
         return (int(wildcards["n"]) + sizes["validation"]) * epochs
-    if rule in ("predict_test", "sep_parametric"):
+    if rule in ("predict_test", "sep_parametric", "random_predict_test"):
         return sizes["test"]
     if rule == "predict_validation":
         return sizes["validation"]
-    if rule in ("predict_realistic", "sep_realistic"):
+    if rule in ("predict_realistic", "sep_realistic", "random_predict_realistic"):
         return real["n_stamps"]
     if rule == "evaluate":
         return sizes["test"] + real["n_stamps"]

@@ -509,3 +509,33 @@ def purity(table: pd.DataFrame, sigma: float):
         where = f"BlendHunter trained at {SIGMA} = {_sigma_text(sigma)}"
         fig.suptitle(f"Realistic set reweighted to each blend fraction; {where}")
     return fig
+
+
+def pretraining(table: pd.DataFrame, sigma: float):
+    """Accuracy per subset of heads on ImageNet and on random VGG-16 features, and SEP, on
+    both test sets (bars: mean over realisations, ticks: their spread); AUC in the legend."""
+    kinds = {
+        "imagenet": {"color": "black", "label": "ImageNet VGG-16"},
+        "random": {"color": "0.6", "label": "random VGG-16"},
+        "sep": {"color": SEP["color"], "label": "SEP"},
+    }
+    subsets = ["all", "close", "distant", "isolated"]
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, 2, figsize=(9.6, 4.6), sharey=True, constrained_layout=True)
+        for ax, dataset in zip(axes, ("parametric", "realistic"), strict=True):
+            rows = table[table["dataset"] == dataset]
+            for k, (kind, style) in enumerate(kinds.items()):
+                part = rows[rows["weights"] == kind]
+                stats = _mean_std(part, "subset", "accuracy").reindex(subsets)
+                auc = part[part["subset"] == "all"]["auc"].mean()
+                label = style["label"] + (f" (AUC {auc:.3f})" if np.isfinite(auc) else "")
+                x = np.arange(len(subsets)) + (k - 1) * 0.27
+                ax.bar(x, 100 * stats["mean"], 0.25, yerr=100 * stats["std"], color=style["color"],
+                       label=label, capsize=2)  # fmt: skip
+            ax.set_xticks(np.arange(len(subsets)), subsets)
+            ax.set_title(f"{dataset} test set")
+            ax.set_ylim(0, 100)
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=1, fontsize=8)
+        axes[0].set_ylabel("accuracy (%)")
+        fig.suptitle(f"Does ImageNet pre-training matter? Heads trained at {SIGMA} = {_sigma_text(sigma)}")
+    return fig

@@ -81,6 +81,32 @@ def fetch_vgg16_weights(spec: str, out: str | Path, download: dict | None = None
         shutil.copyfile(spec, tmp)
 
 
+def random_vgg16_weights(template: str | Path, out: str | Path, seed: int) -> None:
+    """A weights file in the layout of `template` (the ImageNet one) holding Keras' default
+    initialisation instead: Glorot-uniform kernels, zero biases, from a seeded stream.
+    The same architecture, untrained: the pre-training ablation's network."""
+    import numpy as np
+
+    from . import seeds
+
+    rng = seeds.generator(seed, seeds.RANDOM_WEIGHTS)
+    check_vgg16_weights(template)
+    with atomic_path(out) as tmp:
+        shutil.copyfile(template, tmp)
+        with h5py.File(tmp, "r+") as handle:
+            for layer in VGG16_CONV_LAYERS:
+                for name in handle[layer].attrs["weight_names"]:
+                    data = handle[layer][name.decode() if isinstance(name, bytes) else name]
+                    if data.ndim == 4:  # (kh, kw, c_in, c_out)
+                        fan_in = data.shape[0] * data.shape[1] * data.shape[2]
+                        fan_out = data.shape[0] * data.shape[1] * data.shape[3]
+                        limit = np.sqrt(6.0 / (fan_in + fan_out))
+                        data[...] = rng.uniform(-limit, limit, data.shape).astype(data.dtype)
+                    else:
+                        data[...] = 0
+            handle.attrs["blendhunter_init"] = f"glorot_uniform, seed {seed}"
+
+
 def check_catalogue_config(key: str, entry: dict) -> None:
     """Parse-time check of a local catalogue directory (cheap: paths only)."""
     if entry["path"] is None:

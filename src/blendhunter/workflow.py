@@ -46,6 +46,7 @@ TABLES = {
     "roc_auc": "results/tables/roc_auc.csv",
     "calibration": "results/tables/calibration.csv",
     "purity": "results/tables/purity.csv",
+    "pretraining": "results/tables/pretraining.csv",
 }
 FIGURES = {
     "separation": "results/figures/accuracy_vs_separation",
@@ -58,11 +59,20 @@ FIGURES = {
     "roc": "results/figures/roc_realistic",
     "reliability": "results/figures/reliability_realistic",
     "purity": "results/figures/purity_realistic",
+    "pretraining": "results/figures/pretraining",
 }
 FIGURE_FORMATS = ("png", "pdf")
 BENCHMARKS = "results/benchmarks.csv"
 VGG16_WEIGHTS = "resources/vgg16_notop.h5"
 VGG16_EXPORTED = {k: str(v) for k, v in engine.model_paths(VGG16_WEIGHTS).items()}  # ONNX models
+VGG16_RANDOM = "resources/vgg16_random.h5"  # the same architecture, seeded random weights
+# The pre-training ablation: the nearest noise level again, on features of VGG16_RANDOM.
+RANDOM_DIR = "results/pretraining/random"
+RANDOM_FEATURES = f"{RANDOM_DIR}/features/parametric/sigma{{sigma}}/real{{realisation}}.h5"
+RANDOM_REALISTIC_FEATURES = f"{RANDOM_DIR}/features/realistic.h5"
+RANDOM_MODEL_DIR = f"{RANDOM_DIR}/models/sigma{{sigma}}/real{{realisation}}"
+RANDOM_PREDICTIONS_TEST = f"{RANDOM_DIR}/predictions/parametric/sigma{{sigma}}/real{{realisation}}.csv"
+RANDOM_PREDICTIONS_REALISTIC = f"{RANDOM_DIR}/predictions/realistic/sigma{{sigma}}/real{{realisation}}.csv"
 CATALOGUE_MANIFEST = "resources/{catalogue}.json"
 COSMOS_DOWNLOAD = "resources/cosmos_download"
 

@@ -1,0 +1,157 @@
+# Does ImageNet pre-training matter? The noise level nearest the realistic one is
+# trained again on features of a randomly initialised VGG-16 (same architecture,
+# seeded, frozen; run by TensorFlow), with the same splits and head seeds, and
+# compared with the ImageNet heads (config: pretraining.compare_random).
+
+
+rule vgg16_random:
+    input:
+        template=wf.VGG16_WEIGHTS,
+    output:
+        wf.VGG16_RANDOM,
+    log:
+        "results/logs/resources/vgg16_random.log",
+    benchmark:
+        "results/benchmarks/resources/vgg16_random.tsv"
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../workflow/scripts/random_weights.py"
+
+
+RANDOM_FEATURES_PARAMS = {
+    **config["features"],
+    "engine": "tensorflow",
+    "precision": "float32",
+    "augment": {**config["features"]["augment"], "copies": 0},
+}
+
+
+rule random_parametric_features:
+    input:
+        stamps=wf.PARAMETRIC_SET,
+        noiseless=wf.PARAMETRIC_MASTER,
+        weights=wf.VGG16_RANDOM,
+    output:
+        wf.RANDOM_FEATURES,
+    log:
+        "results/logs/pretraining/features_sigma{sigma}_real{realisation}.log",
+    benchmark:
+        "results/benchmarks/pretraining/features_sigma{sigma}_real{realisation}.tsv"
+    conda:
+        CONDA_ENV
+    threads: config["compute"]["threads_tensorflow"]
+    resources:
+        **wf.gpu_resources(config),
+        mem_mb=wf.mem_tensorflow(config),
+        runtime=wf.runtime_minutes(config["parametric"]["n_stamps"], per_second=30),
+    params:
+        features=RANDOM_FEATURES_PARAMS,
+    script:
+        "../workflow/scripts/extract_features.py"
+
+
+rule random_realistic_features:
+    input:
+        stamps=wf.REALISTIC_SET,
+        noiseless=wf.REALISTIC_MASTER,
+        weights=wf.VGG16_RANDOM,
+    output:
+        wf.RANDOM_REALISTIC_FEATURES,
+    log:
+        "results/logs/pretraining/features_realistic.log",
+    benchmark:
+        "results/benchmarks/pretraining/features_realistic.tsv"
+    conda:
+        CONDA_ENV
+    threads: config["compute"]["threads_tensorflow"]
+    resources:
+        **wf.gpu_resources(config),
+        mem_mb=wf.mem_tensorflow(config),
+        runtime=wf.runtime_minutes(config["realistic"]["n_stamps"], per_second=30),
+    params:
+        features=RANDOM_FEATURES_PARAMS,
+    script:
+        "../workflow/scripts/extract_features.py"
+
+
+use rule train_head as random_train_head with:
+    input:
+        features=wf.RANDOM_FEATURES,
+    output:
+        **{key: f"{wf.RANDOM_MODEL_DIR}/{name}" for key, name in wf.MODEL_FILES.items()},
+    log:
+        "results/logs/pretraining/train_sigma{sigma}_real{realisation}.log",
+    benchmark:
+        "results/benchmarks/pretraining/train_sigma{sigma}_real{realisation}.tsv"
+
+
+use rule predict_test as random_predict_test with:
+    input:
+        head=f"{wf.RANDOM_MODEL_DIR}/head.keras",
+        features=wf.RANDOM_FEATURES,
+    output:
+        wf.RANDOM_PREDICTIONS_TEST,
+    log:
+        "results/logs/pretraining/predict_test_sigma{sigma}_real{realisation}.log",
+    benchmark:
+        "results/benchmarks/pretraining/predict_test_sigma{sigma}_real{realisation}.tsv"
+
+
+use rule predict_realistic as random_predict_realistic with:
+    input:
+        head=f"{wf.RANDOM_MODEL_DIR}/head.keras",
+        features=wf.RANDOM_REALISTIC_FEATURES,
+    output:
+        wf.RANDOM_PREDICTIONS_REALISTIC,
+    log:
+        "results/logs/pretraining/predict_realistic_sigma{sigma}_real{realisation}.log",
+    benchmark:
+        "results/benchmarks/pretraining/predict_realistic_sigma{sigma}_real{realisation}.tsv"
+
+
+rule pretraining_table:
+    input:
+        parametric_sets=nearest_level(wf.PARAMETRIC_SET),
+        realistic_set=wf.REALISTIC_SET,
+        imagenet_test=nearest_level(wf.PREDICTIONS_TEST),
+        imagenet_realistic=nearest_level(wf.PREDICTIONS_REALISTIC),
+        random_test=nearest_level(wf.RANDOM_PREDICTIONS_TEST),
+        random_realistic=nearest_level(wf.RANDOM_PREDICTIONS_REALISTIC),
+        sep_test=nearest_level(wf.SEP_TEST),
+        sep_realistic=wf.SEP_REALISTIC,
+    output:
+        table=report(
+            wf.TABLES["pretraining"],
+            caption="../report/pretraining_table.rst",
+            category="Tables",
+            subcategory="Scores and calibration",
+            labels={"table": "ImageNet vs random VGG-16"},
+        ),
+        png=report(
+            f"{wf.FIGURES['pretraining']}.png",
+            caption="../report/fig_pretraining.rst",
+            category="Figures",
+            subcategory="Scores and calibration",
+            labels={"figure": "ImageNet vs random VGG-16"},
+        ),
+        pdf=f"{wf.FIGURES['pretraining']}.pdf",
+    log:
+        "results/logs/pretraining/table.log",
+    benchmark:
+        "results/benchmarks/pretraining/table.tsv"
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        sigma=NEAREST_SIGMA,
+        realisations=REALISATIONS,
+        threshold=config["classify"]["threshold"],
+        close_separation=config["stamp"]["close_separation"],
+    script:
+        "../workflow/scripts/pretraining_table.py"
