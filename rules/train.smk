@@ -72,35 +72,12 @@ rule predict_realistic:
         "../workflow/scripts/predict.py"
 
 
-rule predict_validation:
-    input:
-        head=f"{wf.MODEL_DIR}/head.keras",
-        features=wf.PARAMETRIC_FEATURES,
-    output:
-        wf.PREDICTIONS_VALIDATION,
-    log:
-        "results/logs/predict/validation_sigma{sigma}_real{realisation}.log",
-    benchmark:
-        "results/benchmarks/predict/validation_sigma{sigma}_real{realisation}.tsv"
-    conda:
-        CONDA_ENV
-    threads: 1
-    resources:
-        mem_mb=wf.mem_tensorflow(config),
-        runtime=10,
-    params:
-        split="validation",
-        threshold=config["classify"]["threshold"],
-    script:
-        "../workflow/scripts/predict.py"
-
-
 # Temperature scaling and the F1-best thresholds of one head, fitted on its
 # validation split (never on a test set); `blendhunter classify --calibrated` reads it.
 rule calibrate:
     input:
-        predictions=wf.PREDICTIONS_VALIDATION,
-        parametric_set=wf.PARAMETRIC_SET,
+        head=f"{wf.MODEL_DIR}/head.keras",
+        features=wf.PARAMETRIC_FEATURES,
     output:
         wf.CALIBRATION,
     log:
@@ -109,8 +86,9 @@ rule calibrate:
         "results/benchmarks/calibrate/sigma{sigma}_real{realisation}.tsv"
     conda:
         CONDA_ENV
+    threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=wf.mem_tensorflow(config),
         runtime=10,
     script:
         "../workflow/scripts/calibrate.py"

@@ -68,7 +68,6 @@ STAGES = {
     "train_head": 6,
     "predict_test": 7,
     "predict_realistic": 7,
-    "predict_validation": 7,
     "calibrate": 8,
     "score_tables": 9,
     "vgg16_random": 1,
@@ -253,7 +252,7 @@ def job_units(rule: str, wildcards: Mapping[str, str], config: dict, epochs: flo
         return (int(wildcards["n"]) + sizes["validation"]) * epochs
     if rule in ("predict_test", "sep_parametric", "random_predict_test"):
         return sizes["test"]
-    if rule == "predict_validation":
+    if rule == "calibrate":
         return sizes["validation"]
     if rule in ("predict_realistic", "sep_realistic", "random_predict_realistic"):
         return real["n_stamps"]

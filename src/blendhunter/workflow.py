@@ -23,7 +23,6 @@ REALISTIC_FEATURES = "results/features/realistic.h5"
 MODEL_DIR = "results/models/sigma{sigma}/real{realisation}"
 PREDICTIONS_TEST = "results/predictions/parametric/sigma{sigma}/real{realisation}.csv"
 PREDICTIONS_REALISTIC = "results/predictions/realistic/sigma{sigma}/real{realisation}.csv"
-PREDICTIONS_VALIDATION = "results/predictions/validation/sigma{sigma}/real{realisation}.csv"
 CALIBRATION = f"{MODEL_DIR}/{training.CALIBRATION_FILE}"  # temperature and F1 thresholds
 SEP_TEST = "results/sep/parametric/sigma{sigma}/real{realisation}.csv"
 SEP_REALISTIC = "results/sep/realistic.csv"
