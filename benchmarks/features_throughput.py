@@ -32,6 +32,7 @@ tensorflow/float32. Targets (issue 9): the default engine >= 1.35x tensorflow/fl
 from __future__ import annotations
 
 import argparse
+import datetime
 import logging
 import os
 import shutil
@@ -341,6 +342,8 @@ def main(argv=None) -> int:
         seconds, feats = benchmark(paths, stamps_path, workdir, args)
     rows = summarise(seconds, feats, n, args.statistic, gemm)
     result = {
+        "date": datetime.date.today().isoformat(),
+        "command": " ".join(["python benchmarks/features_throughput.py", *(argv or sys.argv[1:])]),
         "n": n,
         "origin": origin,
         "batch_size": args.batch_size,
