@@ -4,6 +4,8 @@ that writes every table, figure and the Snakemake report."""
 from __future__ import annotations
 
 import math
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,7 +15,7 @@ from PIL import Image
 from blendhunter import learning_curve, metrics, plots, results_table
 from blendhunter import workflow as wf
 
-from .conftest import make_config, run_snakemake, write_config
+from .conftest import REPO, make_config, run_snakemake, write_config
 
 SIGMAS = (5.0, 15.0, 25.0)
 REALISATIONS = (0, 1)
@@ -196,6 +198,18 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
 
     text = results_table.summary(tmp_path / "results" / "tables")
     assert "| SEP (± binomial s.e.) |" in text and f"| BlendHunter, trained at σ {sigmas[0]} |" in text
+    bundle = tmp_path / "docs" / "tiny"
+    results_table.bundle(tmp_path / "results" / "tables", bundle, [configfile], "snakemake (test)", 61.0)
+    assert (bundle / "MANIFEST.json").exists() and (bundle / "benchmarks.csv").exists()
+    assert {p.name for p in (bundle / "tables").iterdir()} == {Path(p).name for p in wf.TABLES.values()}
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{results_table.README_BEGIN}\nstale\n{results_table.README_END}\nend\n")
+    (tmp_path / "benchmarks").mkdir()
+    shutil.copy(REPO / results_table.BENCHMARK_JSON, tmp_path / "benchmarks")
+    results_table.write_readme(readme, bundle, bundle)
+    written = readme.read_text()
+    assert written.startswith("intro\n") and written.endswith("end\n") and "stale" not in written
+    assert "minus SEP, realistic set" in written and "| `onnxruntime` / float32 (**default**) |" in written
 
     sep_labels = pd.read_csv(tmp_path / wf.SEP_REALISTIC)
     assert {"index", "label", "n_detections", "failed"} <= set(sep_labels.columns)
