@@ -29,7 +29,8 @@ PAYLOAD = bytes(range(256)) * 4096  # 1 MiB
 
 class Handler(BaseHTTPRequestHandler):
     """Serves server.files; honours byte ranges unless server.ignore_range; each entry of
-    server.cuts cuts one response short after that many bytes of its body."""
+    server.cuts[path] cuts one response for that path short after that many bytes of its
+    body (per path, so the order in which parallel jobs ask does not matter)."""
 
     def do_GET(self):  # noqa: N802 (http.server's name)
         server = self.server
@@ -54,7 +55,8 @@ class Handler(BaseHTTPRequestHandler):
         rest = body[start:]
         self.send_header("Content-Length", str(len(rest)))
         self.end_headers()
-        cut = server.cuts.pop(0) if server.cuts else None
+        cuts = server.cuts.get(self.path, [])
+        cut = cuts.pop(0) if cuts else None
         self.wfile.write(rest if cut is None else rest[:cut])
 
     def log_message(self, *args):  # keep pytest's output clean
@@ -64,7 +66,7 @@ class Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def server():
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.files, httpd.cuts, httpd.requests, httpd.ignore_range = {}, [], [], False
+    httpd.files, httpd.cuts, httpd.requests, httpd.ignore_range = {}, {}, [], False
     httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}"
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -95,7 +97,7 @@ def test_checksum_mismatch_removes_the_download(server, tmp_path):
 
 def test_cut_transfer_is_retried_and_resumed(server, tmp_path):
     server.files["/a.bin"] = PAYLOAD
-    server.cuts = [300_000, 200_000]  # two transfers cut short, the third completes
+    server.cuts["/a.bin"] = [300_000, 200_000]  # two transfers cut short, the third completes
     dest = tmp_path / "a.bin"
     fetch(f"{server.url}/a.bin", dest, md5(PAYLOAD), retries=3, backoff=0)
     assert dest.read_bytes() == PAYLOAD
@@ -122,7 +124,7 @@ def test_server_ignoring_ranges_restarts_cleanly(server, tmp_path):
 
 def test_retries_exhausted_keep_the_part_for_the_next_run(server, tmp_path):
     server.files["/a.bin"] = PAYLOAD
-    server.cuts = [100_000, 100_000]
+    server.cuts["/a.bin"] = [100_000, 100_000]
     dest = tmp_path / "a.bin"
     with pytest.raises(ResourceError, match="next run resumes it"):
         fetch(f"{server.url}/a.bin", dest, md5(PAYLOAD), retries=1, backoff=0)
@@ -190,7 +192,8 @@ TARGETS = ("resources/cosmos_parametric.json", "resources/cosmos_real.json", "re
 @pytest.mark.slow
 def test_workflow_downloads_the_public_inputs(server, tmp_path):
     archive = miniature_cosmos_archive(tmp_path / "archive.tar.gz")
-    server.cuts = [len(archive) // 2]  # the first transfer is cut: the job resumes it
+    # the archive's first transfer is cut: the job resumes it
+    server.cuts["/COSMOS_25.2_training_sample.tar.gz"] = [len(archive) // 2]
     cfg = download_config(server, archive, md5(archive))
     configfile = write_config(tmp_path / "config.yaml", cfg)
     workdir = tmp_path / "run"
