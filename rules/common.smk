@@ -23,6 +23,7 @@ SIGMAS = wf.sigma_labels(config)
 REALISATIONS = wf.realisations(config)
 # The training noise level nearest the realistic set's: gallery, companion figure.
 NEAREST_SIGMA = bh_metrics.nearest_sigma(SIGMAS, config["realistic"]["sigma"])
+PRETRAINING_REALISATIONS = REALISATIONS[: config["pretraining"]["realisations"]]
 SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
 CONDA_ENV = "../envs/blendhunter.yaml"
 
@@ -77,8 +78,8 @@ def realistic_flux_inputs():
 
 
 def nearest_level(pattern):
-    """`pattern` for every realisation of the noise level nearest the realistic one."""
-    return expand(pattern, sigma=NEAREST_SIGMA, realisation=REALISATIONS)
+    """`pattern` for the pre-training ablation's realisations of the nearest noise level."""
+    return expand(pattern, sigma=NEAREST_SIGMA, realisation=PRETRAINING_REALISATIONS)
 
 
 def score_figure(name, caption, label):

@@ -150,7 +150,7 @@ rule pretraining_table:
         runtime=10,
     params:
         sigma=NEAREST_SIGMA,
-        realisations=REALISATIONS,
+        realisations=PRETRAINING_REALISATIONS,
         threshold=config["classify"]["threshold"],
         close_separation=config["stamp"]["close_separation"],
     script:

@@ -154,7 +154,9 @@ def wildcard_values(config: dict, rule: str, names: list[str]) -> list[dict[str,
         if not config["pretraining"]["compare_random"]:
             return []
         nearest = nearest_sigma(wf.sigma_labels(config), config["realistic"]["sigma"])
-        domains = [[nearest] if n == "sigma" else wildcard_domain(config, rule, n) for n in names]
+        first = [str(r) for r in wf.realisations(config)][: config["pretraining"]["realisations"]]
+        chosen = {"sigma": [nearest], "realisation": first}
+        domains = [chosen.get(n) or wildcard_domain(config, rule, n) for n in names]
         return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*domains)]
     if rule == "learning_curve_point":  # one set, several sizes: not a product of domains
         where = wf.learning_curve_set(config)
