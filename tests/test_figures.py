@@ -193,14 +193,17 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
     bh = curve[curve["method"] == "blendhunter"]
     n_train = wf.n_train(cfg)
     assert sorted(bh["n_train"].unique()) == learning_curve.sizes(cfg["learning_curve"]["sizes"], n_train)
-    assert set(bh["dataset"]) == {"parametric", "realistic"} and bh["accuracy"].between(0, 1).all()
+    assert set(bh["dataset"]) == {"parametric", "realistic"}
+    # a subset without stamps (no close blend in a tiny test split) has no accuracy
+    assert bh["accuracy"].dropna().between(0, 1).all()
+    assert bh[bh["subset"] == "all"]["accuracy"].notna().all()
     assert curve[curve["method"] == "sep"]["n_train"].isna().all()
 
     text = results_table.summary(tmp_path / "results" / "tables")
     assert "| SEP (± binomial s.e.) |" in text and f"| BlendHunter, trained at σ {sigmas[0]} |" in text
     bundle = tmp_path / "docs" / "tiny"
     results_table.bundle(tmp_path / "results" / "tables", bundle, [configfile], "snakemake (test)", 61.0)
-    assert (bundle / "MANIFEST.json").exists() and (bundle / "benchmarks.csv").exists()
+    assert (bundle / "MANIFEST.json").exists() and (bundle / "summary.md").exists()
     assert {p.name for p in (bundle / "tables").iterdir()} == {Path(p).name for p in wf.TABLES.values()}
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{results_table.README_BEGIN}\nstale\n{results_table.README_END}\nend\n")
