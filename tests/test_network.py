@@ -96,6 +96,13 @@ def test_preprocessing_is_the_papers_png_scaling():
     assert np.allclose(x[..., 0], levels / 255) and np.all(x[..., 0] == x[..., 2])
 
 
+def test_float_preprocessing_is_the_png_scaling_without_the_8_bit_cut():
+    stamp = np.array([[[-2.0, 0.0], [1.0, 4.0]]])
+    x = features.preprocess(stamp, "float")
+    assert np.allclose(x[0, ..., 1], [[0.5, 0.0], [0.25, 1.0]])  # 127/255 and 63/255 in png
+    assert np.abs(x - features.preprocess(stamp, "png")).max() <= 1 / 255
+
+
 def test_feature_file_shape_dtype_labels_and_split(feature_file, sigma5_set):
     with h5py.File(feature_file) as handle:
         assert handle["features"].shape == (N_STAMPS, 2, 2, 512)

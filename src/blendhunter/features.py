@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 INPUT_SIZE = 65
 FEATURE_SHAPE = (2, 2, 512)
-PREPROCESSING = ("png", "caffe")
+PREPROCESSING = ("png", "caffe", "float")
 PRECISIONS = ("float32", "bfloat16")
 
 
@@ -52,7 +52,14 @@ def preprocess(stamps: np.ndarray, method: str = "png") -> np.ndarray:
 
     png: the paper's pipeline, 8-bit levels replicated to 3 channels, / 255.
     caffe: the same levels through ImageNet's VGG preprocessing (BGR, mean-subtracted).
+    float: the paper's scaling, |x| / max|x|, without the cut to 8-bit levels (beside a
+    bright galaxy one level can exceed the noise, so faint structure is rounded away).
     """
+    if method == "float":
+        stamps = np.abs(np.asarray(stamps, dtype=np.float32))
+        peak = stamps.reshape(len(stamps), -1).max(axis=1)
+        peak[peak == 0] = 1.0
+        return np.repeat((stamps / peak[:, None, None])[..., None], 3, axis=-1)
     levels = to_png_levels(stamps).astype(np.float32)
     rgb = np.repeat(levels[..., None], 3, axis=-1)
     if method == "png":
