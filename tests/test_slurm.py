@@ -218,7 +218,7 @@ def test_outputs_equal_local_run(runs):
 # --- what a scheduler is told: every compute rule's threads, memory, time ---------
 
 JOB = re.compile(r"^(?:local)?rule (\w+):$")
-TF_RULES = {"parametric_features", "realistic_features", "train_head"}
+TF_RULES = {"parametric_features", "realistic_features", "train_head", "learning_curve_point"}
 
 
 def planned_resources(workdir: Path, cfg: dict) -> dict[str, dict[str, str]]:
