@@ -160,6 +160,64 @@ def headline(per_sigma: pd.DataFrame, realistic_sigma: float) -> str:
     return f"BlendHunter trained at σ {sigma:g} minus SEP, realistic set, points: " + "; ".join(parts) + "."
 
 
+def _pct1(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def beyond_lines(tables: Path, sigma: float) -> list[str]:
+    """AUC, calibration, purity at 15% blends and the pre-training ablation, at `sigma`, when
+    the bundle has those tables."""
+    lines = []
+    if (tables / "roc_auc.csv").exists():
+        roc = pd.read_csv(tables / "roc_auc.csv")
+        real = roc[(roc["dataset"] == "realistic") & (roc["train_sigma"] == sigma)]
+        heads, ensemble = real[real["method"] == "blendhunter"], real[real["method"] == "ensemble"]
+        sep = roc[(roc["dataset"] == "realistic") & (roc["method"] == "sep")].iloc[0]
+        lines.append(
+            f"- ROC (realistic set, trained at σ {sigma:g}): AUC {heads['auc'].mean():.3f} per head, "
+            f"{ensemble['auc'].iloc[0]:.3f} for the ensemble of its realisations; SEP's one operating point "
+            f"is TPR {_pct1(sep['tpr'])} at FPR {_pct1(sep['fpr'])}, BlendHunter's at p ≥ 0.5 "
+            f"TPR {_pct1(heads['tpr'].mean())} at FPR {_pct1(heads['fpr'].mean())}."
+        )
+    if (tables / "calibration.csv").exists():
+        cal = pd.read_csv(tables / "calibration.csv")
+        heads = cal[(cal["dataset"] == "realistic") & (cal["train_sigma"] == sigma)]
+        heads = heads[heads["method"] == "blendhunter"]
+        t_range = f"{heads['temperature'].min():.2f}-{heads['temperature'].max():.2f}"
+        lines.append(
+            f"- Calibration (realistic set): ECE {_pct1(heads['ece_raw'].mean())} raw, "
+            f"{_pct1(heads['ece_calibrated'].mean())} after temperature scaling "
+            f"(T {t_range}, fitted on the validation splits)."
+        )
+    if (tables / "purity.csv").exists():
+        pur = pd.read_csv(tables / "purity.csv")
+        at = pur[(pur["dataset"] == "realistic") & (pur["blend_fraction"] == 0.15)]
+        heads = at[(at["method"] == "blendhunter") & (at["train_sigma"] == sigma)]
+        rules = {rule: heads[heads["threshold_rule"] == rule] for rule in ("fixed", "f1_validation")}
+        pr = {rule: (_pct1(r["precision"].mean()), _pct1(r["recall"].mean())) for rule, r in rules.items()}
+        sep = at[at["method"] == "sep"].iloc[0]
+        lines.append(
+            f"- At a 15% blend fraction (realistic set reweighted): purity {pr['fixed'][0]} and completeness "
+            f"{pr['fixed'][1]} at p ≥ 0.5, {pr['f1_validation'][0]} and {pr['f1_validation'][1]} at the "
+            f"F1-best threshold chosen on the validation split; SEP {_pct1(sep['precision'])} and "
+            f"{_pct1(sep['recall'])}."
+        )
+    if (tables / "pretraining.csv").exists():
+        pre = pd.read_csv(tables / "pretraining.csv")
+        real = pre[pre["dataset"] == "realistic"].groupby(["weights", "subset"])[["accuracy", "auc"]].mean()
+
+        def cells(w: str) -> str:
+            acc = {s: _pct1(real.loc[(w, s), "accuracy"]) for s in ("all", "close", "distant")}
+            auc = real.loc[(w, "all"), "auc"]
+            return f"all {acc['all']}, close {acc['close']}, distant {acc['distant']}, AUC {auc:.3f}"
+
+        lines.append(
+            f"- Pre-training (realistic set): ImageNet VGG-16 features {cells('imagenet')}; "
+            f"the same network with random weights {cells('random')}."
+        )
+    return lines
+
+
 def _campaign_line(manifest: dict) -> str:
     cfg = manifest["config"]
     par, real, cpu = cfg["parametric"], cfg["realistic"], manifest["cpu"]
@@ -176,9 +234,10 @@ def _campaign_line(manifest: dict) -> str:
 
 
 def campaign_section(
-    folder: Path, title: str, figures: tuple[str, ...] = (), paper: bool = False
+    folder: Path, title: str, figures: tuple[str, ...] = (), reference: bool = False
 ) -> list[str]:
-    """A bundle's realistic table (with the paper's rows if `paper`), headline and figures."""
+    """A bundle's realistic table, headline and figures; for the `reference` campaign also the
+    paper's rows and the lines beyond the paper (AUC, calibration, purity, pre-training)."""
     import json
 
     manifest = json.loads((folder / "MANIFEST.json").read_text())
@@ -186,8 +245,16 @@ def campaign_section(
     links = f"[MANIFEST]({folder}/MANIFEST.json), all tables in [summary]({folder}/summary.md)"
     lines = [f"### {title}", "", f"{_campaign_line(manifest)} ({links}).", ""]
     table = realistic_rows(per_sigma)
-    lines += table[:-1] + (PAPER_ROWS if paper else []) + table[-1:]
+    lines += table[:-1] + (PAPER_ROWS if reference else []) + table[-1:]
     lines += ["", headline(per_sigma, manifest["config"]["realistic"]["sigma"]), ""]
+    if reference:
+        rows = per_sigma[(per_sigma["dataset"] == "realistic") & (per_sigma["method"] == "blendhunter")]
+        nearest = float(
+            nearest_sigma(
+                [f"{v:g}" for v in rows["sigma"].unique()], manifest["config"]["realistic"]["sigma"]
+            )
+        )
+        lines += beyond_lines(folder / "tables", nearest) + [""]
     lines += [
         f"![{name}]({folder}/figures/{name}.png)"
         for name in figures
@@ -238,7 +305,7 @@ def readme_section(reference: Path, default: Path, benchmark: Path) -> str:
         reference,
         "Reference campaign (`config/reference.yaml`, committed in docs/reference/)",
         ("relative_accuracy_realistic", "learning_curve", "accuracy_vs_companion"),
-        paper=True,
+        reference=True,
     )
     lines += campaign_section(default, "Default campaign (`make run`, committed in docs/default/)")
     lines += ["### Speed", ""] + benchmark_rows(benchmark) + [""]
