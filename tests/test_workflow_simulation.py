@@ -252,7 +252,10 @@ def resumed_run(cfg, tmp_path_factory) -> dict:
         job = hold_a_running_job(proc)  # a later chunk or the merge: the run cannot end now
         finished = next(p for p in chunks if p.exists())
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C, to Snakemake and its jobs
-        job.resume()  # the held job now receives its SIGINT too
+        try:
+            job.resume()  # the held job now receives its SIGINT too
+        except psutil.NoSuchProcess:
+            pass  # Snakemake's own shutdown already killed it (SIGKILL reaches a stopped process)
         proc.wait(timeout=120)
     finally:
         if proc.poll() is None:
