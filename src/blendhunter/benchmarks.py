@@ -331,7 +331,9 @@ def fit_rules(table: pd.DataFrame) -> pd.DataFrame:
         startup, rate = None, None
         if len(np.unique(units)) >= 2:
             rate, startup = np.polyfit(units, seconds, 1)
-            if startup < 0 or rate < 0:
+            if rate < 0:  # no cost that grows with size is measurable (noise, start-up bound)
+                startup, rate = float(np.median(seconds)), 0.0
+            elif startup < 0:
                 startup, rate = None, None
         if startup is None:
             startup = min(default_startup, float(seconds.min()))
@@ -356,9 +358,7 @@ def target_jobs(fits: pd.DataFrame, config: dict, epochs: float | None = None) -
     rows = []
     for fit in fits.itertuples():
         names = fit.wildcards.split(",") if fit.wildcards else []
-        domains = [wildcard_domain(config, fit.rule, name) for name in names]
-        for combo in itertools.product(*domains):
-            wildcards = dict(zip(names, combo, strict=True))
+        for wildcards in wildcard_values(config, fit.rule, names):  # the jobs `config` would run
             units = job_units(fit.rule, wildcards, config, epochs)
             rows.append(
                 {
