@@ -7,6 +7,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 from blendhunter import config as bh_config
 from blendhunter import metrics as bh_metrics
 from blendhunter import resources as bh_resources
+from blendhunter import training as bh_training
 from blendhunter import workflow as wf
 
 try:
@@ -32,6 +33,7 @@ wildcard_constraints:
     sigma=r"[0-9]+(\.[0-9]+)?",
     realisation=r"[0-9]+",
     chunk=r"[0-9]+",
+    network="|".join(Path(w).stem for w in wf.NETWORK_WEIGHTS.values()),
 
 
 def per_set(pattern):

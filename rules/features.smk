@@ -1,17 +1,18 @@
 # VGG-16 bottleneck features, cached in HDF5: one file per noisy parametric set,
-# one for the realistic set (shared by every head). The ONNX engine's model is
-# exported once per weights file (and quantized once, for int8).
+# one for the realistic set (shared by every head), from the conv base with
+# features.weights. The ONNX engine's model is exported once per weights file
+# (and quantized once, for int8).
 
 
 rule vgg16_onnx:
     input:
-        weights=wf.VGG16_WEIGHTS,
+        weights=f"{wf.NETWORK}.h5",
     output:
-        wf.VGG16_EXPORTED["float32"],
+        f"{wf.NETWORK}.onnx",
     log:
-        "results/logs/resources/vgg16_onnx.log",
+        "results/logs/resources/{network}_onnx.log",
     benchmark:
-        "results/benchmarks/resources/vgg16_onnx.tsv"
+        "results/benchmarks/resources/{network}_onnx.tsv"
     conda:
         CONDA_ENV
     resources:
@@ -23,14 +24,14 @@ rule vgg16_onnx:
 
 rule vgg16_int8:
     input:
-        model=wf.VGG16_EXPORTED["float32"],
+        model=f"{wf.NETWORK}.onnx",
         master=wf.PARAMETRIC_MASTER,
     output:
-        wf.VGG16_EXPORTED["int8"],
+        f"{wf.NETWORK}.int8.onnx",
     log:
-        "results/logs/resources/vgg16_int8.log",
+        "results/logs/resources/{network}_int8.log",
     benchmark:
-        "results/benchmarks/resources/vgg16_int8.tsv"
+        "results/benchmarks/resources/{network}_int8.tsv"
     conda:
         CONDA_ENV
     threads: config["compute"]["threads_tensorflow"]
@@ -50,7 +51,7 @@ rule parametric_features:
         **wf.engine_model(config),
         stamps=wf.PARAMETRIC_SET,
         noiseless=wf.PARAMETRIC_MASTER,
-        weights=wf.VGG16_WEIGHTS,
+        weights=wf.campaign_weights(config),
     output:
         wf.PARAMETRIC_FEATURES,
     log:
@@ -77,7 +78,7 @@ rule realistic_features:
         **wf.engine_model(config),
         stamps=wf.REALISTIC_SET,
         noiseless=wf.REALISTIC_MASTER,
-        weights=wf.VGG16_WEIGHTS,
+        weights=wf.campaign_weights(config),
     output:
         wf.REALISTIC_FEATURES,
     log:

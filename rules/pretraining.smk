@@ -1,37 +1,19 @@
 # Does ImageNet pre-training matter? The noise level nearest the realistic one is
 # trained again on features of a randomly initialised VGG-16 (same architecture,
-# seeded, frozen; run by TensorFlow), with the same splits and head seeds, and
+# seeded, frozen; the configured engine), with the same splits and head seeds, and
 # compared with the ImageNet heads (config: pretraining.compare_random).
-
-
-rule vgg16_random:
-    input:
-        template=wf.VGG16_WEIGHTS,
-    output:
-        wf.VGG16_RANDOM,
-    log:
-        "results/logs/resources/vgg16_random.log",
-    benchmark:
-        "results/benchmarks/resources/vgg16_random.tsv"
-    conda:
-        CONDA_ENV
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    script:
-        "../workflow/scripts/random_weights.py"
 
 
 RANDOM_FEATURES_PARAMS = {
     **config["features"],
-    "engine": "tensorflow",
-    "precision": "float32",
+    "weights": "random",
     "augment": {**config["features"]["augment"], "copies": 0},
 }
 
 
 rule random_parametric_features:
     input:
+        **wf.engine_model(config, wf.VGG16_RANDOM),
         stamps=wf.PARAMETRIC_SET,
         noiseless=wf.PARAMETRIC_MASTER,
         weights=wf.VGG16_RANDOM,
@@ -47,7 +29,9 @@ rule random_parametric_features:
     resources:
         **wf.gpu_resources(config),
         mem_mb=wf.mem_tensorflow(config),
-        runtime=wf.runtime_minutes(config["parametric"]["n_stamps"], per_second=30),
+        runtime=wf.runtime_minutes(
+            config["parametric"]["n_stamps"], per_second=wf.features_rate(config)
+        ),
     params:
         features=RANDOM_FEATURES_PARAMS,
     script:
@@ -56,6 +40,7 @@ rule random_parametric_features:
 
 rule random_realistic_features:
     input:
+        **wf.engine_model(config, wf.VGG16_RANDOM),
         stamps=wf.REALISTIC_SET,
         noiseless=wf.REALISTIC_MASTER,
         weights=wf.VGG16_RANDOM,
@@ -71,7 +56,9 @@ rule random_realistic_features:
     resources:
         **wf.gpu_resources(config),
         mem_mb=wf.mem_tensorflow(config),
-        runtime=wf.runtime_minutes(config["realistic"]["n_stamps"], per_second=30),
+        runtime=wf.runtime_minutes(
+            config["realistic"]["n_stamps"], per_second=wf.features_rate(config)
+        ),
     params:
         features=RANDOM_FEATURES_PARAMS,
     script:
@@ -89,28 +76,19 @@ use rule train_head as random_train_head with:
         "results/benchmarks/pretraining/train_sigma{sigma}_real{realisation}.tsv"
 
 
-use rule predict_test as random_predict_test with:
+use rule predict as random_predict with:
     input:
         head=f"{wf.RANDOM_MODEL_DIR}/head.keras",
         features=wf.RANDOM_FEATURES,
+        realistic_features=wf.RANDOM_REALISTIC_FEATURES,
     output:
-        wf.RANDOM_PREDICTIONS_TEST,
+        test=wf.RANDOM_PREDICTIONS_TEST,
+        realistic=wf.RANDOM_PREDICTIONS_REALISTIC,
+        calibration=f"{wf.RANDOM_MODEL_DIR}/{bh_training.CALIBRATION_FILE}",
     log:
-        "results/logs/pretraining/predict_test_sigma{sigma}_real{realisation}.log",
+        "results/logs/pretraining/predict_sigma{sigma}_real{realisation}.log",
     benchmark:
-        "results/benchmarks/pretraining/predict_test_sigma{sigma}_real{realisation}.tsv"
-
-
-use rule predict_realistic as random_predict_realistic with:
-    input:
-        head=f"{wf.RANDOM_MODEL_DIR}/head.keras",
-        features=wf.RANDOM_REALISTIC_FEATURES,
-    output:
-        wf.RANDOM_PREDICTIONS_REALISTIC,
-    log:
-        "results/logs/pretraining/predict_realistic_sigma{sigma}_real{realisation}.log",
-    benchmark:
-        "results/benchmarks/pretraining/predict_realistic_sigma{sigma}_real{realisation}.tsv"
+        "results/benchmarks/pretraining/predict_sigma{sigma}_real{realisation}.tsv"
 
 
 rule pretraining_table:

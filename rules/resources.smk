@@ -1,4 +1,6 @@
-# Fetched inputs: VGG-16 ImageNet weights and the two COSMOS catalogues.
+# Fetched inputs: VGG-16 ImageNet weights and the two COSMOS catalogues; the
+# seeded random weights of the same architecture (features.weights: random, and
+# the pre-training ablation).
 
 
 rule vgg16_weights:
@@ -58,3 +60,21 @@ rule catalogue:
         entry=lambda wildcards: config["resources"][wildcards.catalogue],
     script:
         "../workflow/scripts/check_catalogue.py"
+
+
+rule vgg16_random:
+    input:
+        template=wf.VGG16_WEIGHTS,
+    output:
+        wf.VGG16_RANDOM,
+    log:
+        "results/logs/resources/vgg16_random.log",
+    benchmark:
+        "results/benchmarks/resources/vgg16_random.tsv"
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../workflow/scripts/random_weights.py"

@@ -1,5 +1,5 @@
 # Beyond accuracy: ROC/AUC, calibration (temperature scaling, fitted per head by rule
-# calibrate on its validation split) and purity at survey blend fractions, for every
+# predict on its validation split) and purity at survey blend fractions, for every
 # head, the ensemble of each noise level's realisations, and SEP.
 
 

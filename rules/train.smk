@@ -26,16 +26,22 @@ rule train_head:
         "../workflow/scripts/train_head.py"
 
 
-rule predict_test:
+# One job per head, so TensorFlow loads once: its predictions on its own test split
+# and on the realistic set, and its temperature scaling and F1-best thresholds
+# fitted on its validation split (never on a test set; `classify --calibrated`).
+rule predict:
     input:
         head=f"{wf.MODEL_DIR}/head.keras",
         features=wf.PARAMETRIC_FEATURES,
+        realistic_features=wf.REALISTIC_FEATURES,
     output:
-        wf.PREDICTIONS_TEST,
+        test=wf.PREDICTIONS_TEST,
+        realistic=wf.PREDICTIONS_REALISTIC,
+        calibration=wf.CALIBRATION,
     log:
-        "results/logs/predict/test_sigma{sigma}_real{realisation}.log",
+        "results/logs/predict/sigma{sigma}_real{realisation}.log",
     benchmark:
-        "results/benchmarks/predict/test_sigma{sigma}_real{realisation}.tsv"
+        "results/benchmarks/predict/sigma{sigma}_real{realisation}.tsv"
     conda:
         CONDA_ENV
     threads: 1
@@ -43,52 +49,6 @@ rule predict_test:
         mem_mb=wf.mem_tensorflow(config),
         runtime=10,
     params:
-        split="test",
         threshold=config["classify"]["threshold"],
     script:
         "../workflow/scripts/predict.py"
-
-
-rule predict_realistic:
-    input:
-        head=f"{wf.MODEL_DIR}/head.keras",
-        features=wf.REALISTIC_FEATURES,
-    output:
-        wf.PREDICTIONS_REALISTIC,
-    log:
-        "results/logs/predict/realistic_sigma{sigma}_real{realisation}.log",
-    benchmark:
-        "results/benchmarks/predict/realistic_sigma{sigma}_real{realisation}.tsv"
-    conda:
-        CONDA_ENV
-    threads: 1
-    resources:
-        mem_mb=wf.mem_tensorflow(config),
-        runtime=10,
-    params:
-        split=None,
-        threshold=config["classify"]["threshold"],
-    script:
-        "../workflow/scripts/predict.py"
-
-
-# Temperature scaling and the F1-best thresholds of one head, fitted on its
-# validation split (never on a test set); `blendhunter classify --calibrated` reads it.
-rule calibrate:
-    input:
-        head=f"{wf.MODEL_DIR}/head.keras",
-        features=wf.PARAMETRIC_FEATURES,
-    output:
-        wf.CALIBRATION,
-    log:
-        "results/logs/calibrate/sigma{sigma}_real{realisation}.log",
-    benchmark:
-        "results/benchmarks/calibrate/sigma{sigma}_real{realisation}.tsv"
-    conda:
-        CONDA_ENV
-    threads: 1
-    resources:
-        mem_mb=wf.mem_tensorflow(config),
-        runtime=10,
-    script:
-        "../workflow/scripts/calibrate.py"

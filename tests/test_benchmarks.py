@@ -59,7 +59,9 @@ def test_units_follow_the_work_of_each_job():
     sizes = bm.split_sizes(cfg)
     assert bm.job_units("train_head", {}, cfg, epochs=3) == 3 * (sizes["train"] + sizes["validation"])
     assert bm.job_units("train_head", {}, cfg) == 7 * (sizes["train"] + sizes["validation"])
-    assert bm.job_units("predict_realistic", {}, cfg) == cfg["realistic"]["n_stamps"]
+    assert bm.job_units("sep_realistic", {}, cfg) == cfg["realistic"]["n_stamps"]
+    predicted = sizes["validation"] + sizes["test"] + cfg["realistic"]["n_stamps"]
+    assert bm.job_units("predict", {}, cfg) == predicted
     assert bm.job_units("figure_noise", {}, cfg) == 1
 
 

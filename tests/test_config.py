@@ -210,3 +210,11 @@ def test_offline_catalogues_pass_the_parse_time_check(cfg):
         bh_resources.check_catalogue_config(key, cfg["resources"][key])
     # null means "download": nothing to check at parse time
     bh_resources.check_catalogue_config("cosmos_real", {"path": None, "file_name": "x.fits"})
+
+
+def test_random_weights_and_the_random_ablation_are_exclusive(cfg):
+    cfg["features"]["weights"] = "random"
+    cfg["pretraining"]["compare_random"] = True
+    assert "pretraining.compare_random" in problems(cfg) and "features.weights: random" in problems(cfg)
+    cfg["pretraining"]["compare_random"] = False
+    bh_config.validate(cfg)

@@ -199,6 +199,14 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
     assert bh[bh["subset"] == "all"]["accuracy"].notna().all()
     assert curve[curve["method"] == "sep"]["n_train"].isna().all()
 
+    pretraining = pd.read_csv(tmp_path / wf.TABLES["pretraining"])  # ImageNet vs random VGG-16
+    assert set(pretraining["weights"]) == {"imagenet", "random", "sep"}
+    assert set(pretraining["dataset"]) == {"parametric", "realistic"}
+    heads = pretraining[pretraining["weights"] != "sep"]
+    assert heads[heads["subset"] == "all"]["auc"].between(0, 1).all()
+    nearest = float(wf.learning_curve_set(cfg)["sigma"])
+    assert (pretraining["train_sigma"].dropna().astype(float) == nearest).all()
+
     text = results_table.summary(tmp_path / "results" / "tables")
     assert "| SEP (± binomial s.e.) |" in text and f"| BlendHunter, trained at σ {sigmas[0]} |" in text
     bundle = tmp_path / "docs" / "tiny"

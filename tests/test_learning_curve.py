@@ -13,6 +13,7 @@ from .conftest import make_config
 def test_sizes_are_capped_at_the_split_and_unique():
     assert learning_curve.sizes([250, 500, 1000, 36000], 700) == [250, 500, 700]
     assert learning_curve.sizes([800, 900], 700) == [700]
+    assert learning_curve.sizes([250, 500, 1000, 2000], 1125) == [250, 500, 1125]  # 1000 is near full
 
 
 def test_subsets_are_nested_and_seeded():

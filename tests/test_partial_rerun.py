@@ -157,7 +157,7 @@ def test_per_level_target_builds_only_that_level(cfg, tmp_path, has_summary_rule
     assert sigmas_of(jobs) == {SIGMA}
     assert not rules_of(jobs) & AGGREGATES
     per_set = {(r, w["realisation"]) for r, w in jobs if "realisation" in w}
-    for rule in ("parametric_set", "parametric_features", "train_head", "predict_test", "evaluate"):
+    for rule in ("parametric_set", "parametric_features", "train_head", "predict", "evaluate"):
         assert {(rule, str(r)) for r in wf.realisations(cfg)} <= per_set, rule
     assert ("summarise_sigma", {"sigma": SIGMA}) in jobs
 
@@ -170,20 +170,20 @@ def test_one_levels_input_changed_reruns_only_that_level(workdir, change, has_su
     extra = []
     if change == "modify":
         noisy.write_bytes(b"changed\n")
-        expected = {"parametric_features", "train_head", "predict_test"}
+        expected = {"parametric_features", "train_head", "predict"}
     elif change == "touch":
         noisy.touch()
         # Snakemake ignores a newer mtime when the content of a file under
         # --max-checksum-file-size (1 MB) is unchanged; real sets at the
         # paper's scale are larger. 0 makes the placeholder behave like them.
         extra = ["--max-checksum-file-size", "0"]
-        expected = {"parametric_features", "train_head", "predict_test"}
+        expected = {"parametric_features", "train_head", "predict"}
     else:
         # A deleted intermediate (a noisy set, features) reruns nothing while
         # what it fed is up to date (Snakemake treats it as consumed); a
         # deleted product is rebuilt, and whatever used it.
         shutil.rmtree(workdir / wf.MODEL_DIR.format(sigma=SIGMA, realisation=1))
-        expected = {"train_head", "predict_test"}
+        expected = {"train_head", "predict"}
 
     # per-set targets of both levels: only this level's set (and what follows it) reruns
     targets = [wf.PREDICTIONS_TEST.format(sigma=s, realisation=r) for s in (SIGMA, OTHER) for r in (0, 1)]

@@ -66,16 +66,13 @@ STAGES = {
     "sep_parametric": 5,
     "sep_realistic": 5,
     "train_head": 6,
-    "predict_test": 7,
-    "predict_realistic": 7,
-    "calibrate": 8,
+    "predict": 7,
     "score_tables": 9,
     "vgg16_random": 1,
     "random_parametric_features": 5,
     "random_realistic_features": 5,
     "random_train_head": 6,
-    "random_predict_test": 7,
-    "random_predict_realistic": 7,
+    "random_predict": 7,
     "pretraining_table": 8,
     "evaluate": 8,
     "separation_table": 8,
@@ -94,7 +91,7 @@ STAGES = {
 
 CATALOGUES = ("cosmos_parametric", "cosmos_real")
 # Jobs of the pre-training ablation (rules/pretraining.smk)
-PRETRAINING_RULES = {r for r in STAGES if r.startswith("random_")} | {"vgg16_random", "pretraining_table"}
+PRETRAINING_RULES = {r for r in STAGES if r.startswith("random_")} | {"pretraining_table"}
 WILDCARD = re.compile(r"\{(\w+)(?:,[^}]*)?\}")
 
 
@@ -143,6 +140,8 @@ def wildcard_domain(config: dict, rule: str, name: str) -> list[str]:
         return [str(c) for c in range(wf.n_chunks(config, kind_of(rule)))]
     if name == "catalogue":
         return list(CATALOGUES)
+    if name == "network":  # weights files whose ONNX export the campaign uses
+        return wf.networks(config) if config["features"]["engine"] == "onnxruntime" else []
     raise ValueError(
         f"rule {rule}: no domain for wildcard {{{name}}}; add it to blendhunter.benchmarks.wildcard_domain"
     )
@@ -158,6 +157,10 @@ def wildcard_values(config: dict, rule: str, names: list[str]) -> list[dict[str,
         chosen = {"sigma": [nearest], "realisation": first}
         domains = [chosen.get(n) or wildcard_domain(config, rule, n) for n in names]
         return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*domains)]
+    if rule == "vgg16_int8" and config["features"]["precision"] != "int8":
+        return []
+    if rule == "vgg16_random":
+        return [{}] if Path(wf.VGG16_RANDOM).stem in wf.networks(config) else []
     if rule == "learning_curve_point":  # one set, several sizes: not a product of domains
         where = wf.learning_curve_set(config)
         from .learning_curve import sizes
@@ -252,11 +255,11 @@ def job_units(rule: str, wildcards: Mapping[str, str], config: dict, epochs: flo
         if epochs is None:
             epochs = config["training"]["max_epochs"]
         return (int(wildcards["n"]) + sizes["validation"]) * epochs
-    if rule in ("predict_test", "sep_parametric", "random_predict_test"):
+    if rule in ("predict", "random_predict"):
+        return sizes["validation"] + sizes["test"] + real["n_stamps"]
+    if rule == "sep_parametric":
         return sizes["test"]
-    if rule == "calibrate":
-        return sizes["validation"]
-    if rule in ("predict_realistic", "sep_realistic", "random_predict_realistic"):
+    if rule == "sep_realistic":
         return real["n_stamps"]
     if rule == "evaluate":
         return sizes["test"] + real["n_stamps"]

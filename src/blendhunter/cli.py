@@ -9,7 +9,7 @@ files. Output: CSV with columns index,p_blend,label (label blended/isolated).
 --model may also be a noise level's directory (results/models/sigma15): the
 heads of all its realisations are averaged and p_blend_std is written beside
 p_blend. --calibrated applies each head's temperature (calibration.json, fitted
-on its validation split by the workflow's rule calibrate) before averaging.
+on its validation split by the workflow's rule predict) before averaging.
 Bad input exits with status 2 and a message; no output file is left behind.
 """
 
@@ -170,7 +170,7 @@ def read_model_metadata(model_dir: Path) -> dict:
     return json.loads((model_dir / METADATA_FILE).read_text())
 
 
-SHARED_METADATA = ("preprocessing", "precision", "engine", "vgg16_weights_md5")
+SHARED_METADATA = ("preprocessing", "precision", "engine", "weights", "vgg16_weights_md5")
 
 
 def ensemble_metadata(dirs: list[Path]) -> dict:
@@ -193,7 +193,7 @@ def read_temperature(model_dir: Path) -> float:
     if not path.is_file():
         raise InputError(
             f"--calibrated: no {CALIBRATION_FILE} in {model_dir}; build it with "
-            f"snakemake {model_dir}/{CALIBRATION_FILE} (rule calibrate), or leave out --calibrated"
+            f"snakemake {model_dir}/{CALIBRATION_FILE} (rule predict), or leave out --calibrated"
         )
     return float(json.loads(path.read_text())["temperature"])
 
@@ -231,8 +231,10 @@ def classify(args: argparse.Namespace) -> int:
         raise InputError(str(err).replace("resources.vgg16_weights", "--vgg16-weights")) from err
     if md5sum(args.vgg16_weights) != metadata.get("vgg16_weights_md5"):
         logging.warning(
-            "--vgg16-weights differs (md5) from the weights the head was trained on; "
-            "results are only valid for the same ImageNet VGG-16 weights"
+            "--vgg16-weights differs (md5) from the weights the head was trained on "
+            "(features.weights: %s, e.g. resources/vgg16_notop.h5 or vgg16_random.h5); "
+            "results are only valid for the same weights",
+            metadata.get("weights", "imagenet"),
         )
     source = StampSource(args.stamps)
     threshold = args.threshold if args.threshold is not None else metadata.get("threshold", 0.5)

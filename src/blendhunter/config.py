@@ -97,6 +97,11 @@ def _check_consistency(config: dict) -> list[str]:
             f"learning_curve.realisation: {curve} is not one of the {realisations} parametric.realisations"
         )
     features = config["features"]
+    if features["weights"] == "random" and config["pretraining"]["compare_random"]:
+        problems.append(
+            "pretraining.compare_random: the campaign's features already come from random "
+            "weights (features.weights: random); set compare_random: false, or weights: imagenet"
+        )
     try:
         engine.check_supported(features["engine"], features["precision"])
     except engine.EngineError as err:

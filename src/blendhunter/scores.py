@@ -166,7 +166,7 @@ def best_f1_threshold(truth, p, fraction: float, grid=None) -> float:
 
 
 def calibration_summary(truth, p) -> dict:
-    """What rule calibrate stores beside a head: T, the NLL and ECE it moves (on the split it
+    """What rule predict stores beside a head: T, the NLL and ECE it moves (on the split it
     was fitted on) and the F1-best thresholds on the raw p at each blend fraction."""
     truth, p = _arrays(truth, p)
     temperature = fit_temperature(truth, p)

@@ -7,6 +7,7 @@ is defined once.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from . import engine, training
 from .simulate import chunk_bounds
@@ -62,9 +63,11 @@ FIGURES = {
 }
 FIGURE_FORMATS = ("png", "pdf")
 BENCHMARKS = "results/benchmarks.csv"
-VGG16_WEIGHTS = "resources/vgg16_notop.h5"
-VGG16_EXPORTED = {k: str(v) for k, v in engine.model_paths(VGG16_WEIGHTS).items()}  # ONNX models
+VGG16_WEIGHTS = "resources/vgg16_notop.h5"  # ImageNet
 VGG16_RANDOM = "resources/vgg16_random.h5"  # the same architecture, seeded random weights
+# features.weights -> the weights file of the conv base; {network} is its stem
+NETWORK_WEIGHTS = {"imagenet": VGG16_WEIGHTS, "random": VGG16_RANDOM}
+NETWORK = "resources/{network}"
 # The pre-training ablation: the nearest noise level again, on features of VGG16_RANDOM.
 RANDOM_DIR = "results/pretraining/random"
 RANDOM_FEATURES = f"{RANDOM_DIR}/features/parametric/sigma{{sigma}}/real{{realisation}}.h5"
@@ -157,12 +160,30 @@ def runtime_minutes(n_stamps: int, per_second: float, floor: int = 10) -> int:
     return max(floor, math.ceil(3 * n_stamps / per_second / 60))
 
 
-def engine_model(config: dict) -> dict:
+def campaign_weights(config: dict) -> str:
+    """The conv base's weights file of every feature of the campaign (features.weights)."""
+    return NETWORK_WEIGHTS[config["features"]["weights"]]
+
+
+def exported_models(weights: str) -> dict[str, str]:
+    """The ONNX models (float32, int8) exported from a weights file, beside it."""
+    return {k: str(v) for k, v in engine.model_paths(weights).items()}
+
+
+def engine_model(config: dict, weights: str | None = None) -> dict:
     """The exported model a features job needs: none for TensorFlow, ONNX for ONNX Runtime."""
     cfg = config["features"]
     if cfg["engine"] == "tensorflow":
         return {}
-    return {"engine_model": VGG16_EXPORTED[cfg["precision"]]}
+    return {"engine_model": exported_models(weights or campaign_weights(config))[cfg["precision"]]}
+
+
+def networks(config: dict) -> list[str]:
+    """Stems of the weights files whose features the campaign extracts."""
+    used = {campaign_weights(config)}
+    if config["pretraining"]["compare_random"]:
+        used.add(VGG16_RANDOM)
+    return sorted(Path(w).stem for w in used)
 
 
 def features_rate(config: dict) -> float:

@@ -18,6 +18,7 @@ def main(smk):
         method=cfg["preprocessing"],
         batch_size=cfg["batch_size"],
         attrs={
+            "weights": cfg["weights"],
             "engine": cfg["engine"],
             "precision": cfg["precision"],
             "stamps_file": str(smk.input.stamps),

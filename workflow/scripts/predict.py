@@ -1,22 +1,32 @@
-"""Rules predict_test, predict_realistic: blend probabilities of one head."""
+"""Rule predict: one head's blend probabilities on its test split and on the realistic
+set, and its calibration (temperature, F1-best thresholds) fitted on its validation split."""
 
 import logging
 
-from blendhunter import features, training
-from blendhunter.io import atomic_path
+from blendhunter import features, scores, training
+from blendhunter.io import atomic_path, write_json
 from blendhunter.logs import run
+
+log = logging.getLogger(__name__)
+
+
+def write_predictions(model, features_path, split, threshold, out) -> None:
+    x, y, indices = features.read_features(features_path, split)
+    p_blend = training.predict(model, x)
+    log.info("%s: %d stamps, accuracy %.4f", out, len(y), float(((p_blend >= threshold) == y).mean()))
+    with atomic_path(out) as tmp:
+        training.predictions_frame(indices, p_blend, threshold).to_csv(tmp, index=False)
 
 
 def main(smk):
     features.configure_threads(smk.threads)
     model = training.load_head(smk.input.head.rsplit("/", 1)[0])
-    x, y, indices = features.read_features(smk.input.features, smk.params.split)
-    p_blend = training.predict(model, x)
-    table = training.predictions_frame(indices, p_blend, smk.params.threshold)
-    accuracy = float(((p_blend >= smk.params.threshold) == y).mean())
-    logging.getLogger(__name__).info("%d stamps, accuracy %.4f", len(y), accuracy)
-    with atomic_path(smk.output[0]) as tmp:
-        table.to_csv(tmp, index=False)
+    x, truth, _ = features.read_features(smk.input.features, "validation")
+    calibration = scores.calibration_summary(truth, training.predict(model, x))
+    log.info("calibration: %s", calibration)
+    write_predictions(model, smk.input.features, "test", smk.params.threshold, smk.output.test)
+    write_predictions(model, smk.input.realistic_features, None, smk.params.threshold, smk.output.realistic)
+    write_json(smk.output.calibration, calibration)
 
 
-run(main, snakemake)
+run(main, snakemake)  # noqa: F821

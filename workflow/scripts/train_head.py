@@ -47,6 +47,7 @@ def main(smk):
             "preprocessing": feature_attrs["preprocessing"],
             "precision": feature_attrs["precision"],
             "engine": feature_attrs.get("engine", "tensorflow"),
+            "weights": feature_attrs.get("weights", "imagenet"),
             "vgg16_weights_md5": feature_attrs["vgg16_weights_md5"],
             "n_train": int(len(y_train)),
             "n_validation": int(len(y_val)),
