@@ -20,7 +20,7 @@ rule learning_curve_point:
         n=r"[0-9]+",
     conda:
         CONDA_ENV
-    threads: config["compute"]["threads_tensorflow"]
+    threads: config["compute"]["threads_training"]
     resources:
         **wf.gpu_resources(config),
         mem_mb=wf.mem_tensorflow(config),

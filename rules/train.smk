@@ -13,7 +13,7 @@ rule train_head:
         "results/benchmarks/train/sigma{sigma}_real{realisation}.tsv"
     conda:
         CONDA_ENV
-    threads: config["compute"]["threads_tensorflow"]
+    threads: config["compute"]["threads_training"]
     resources:
         **wf.gpu_resources(config),
         mem_mb=wf.mem_tensorflow(config),

@@ -122,7 +122,7 @@ def test_rollup_rule_collects_this_campaigns_jobs_only(tiny_config, tmp_path):
         ("summarise_sigma", "sigma=5"): 0.5,
     }
     train = table[table["rule"] == "train_head"].iloc[0]
-    assert train["threads"] == tiny_config["compute"]["threads_tensorflow"]
+    assert train["threads"] == tiny_config["compute"]["threads_training"]
 
 
 # --- projection -----------------------------------------------------------------

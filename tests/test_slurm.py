@@ -219,6 +219,7 @@ def test_outputs_equal_local_run(runs):
 
 JOB = re.compile(r"^(?:local)?rule (\w+):$")
 TF_RULES = {"parametric_features", "realistic_features", "train_head", "learning_curve_point"}
+FEATURE_RULES = {"parametric_features", "realistic_features"}  # compute.threads_tensorflow: 2
 
 
 def planned_resources(workdir: Path, cfg: dict) -> dict[str, dict[str, str]]:
@@ -252,7 +253,7 @@ def test_every_compute_rule_asks_for_cores_memory_and_time(tmp_path):
     assert {"simulate_parametric_chunk", "train_head", "sep_parametric", "figure_noise"} <= compute
     for rule in compute:
         assert int(small[rule]["mem_mb"]) >= 500 and int(small[rule]["runtime"]) >= 1, rule
-    assert {rule for rule in compute if int(small[rule]["threads"]) > 1} == TF_RULES
+    assert {rule for rule in compute if int(small[rule]["threads"]) > 1} == FEATURE_RULES
     # scaled with the set size
     for rule in ("parametric_features", "train_head", "merge_parametric", "simulate_parametric_chunk"):
         assert int(large[rule]["mem_mb"]) > int(small[rule]["mem_mb"]), rule
