@@ -61,6 +61,7 @@ rule random_realistic_features:
         ),
     params:
         features=RANDOM_FEATURES_PARAMS,
+        first=wf.pretraining_realistic_stamps(config),
     script:
         "../workflow/scripts/extract_features.py"
 
@@ -129,6 +130,7 @@ rule pretraining_table:
     params:
         sigma=NEAREST_SIGMA,
         realisations=PRETRAINING_REALISATIONS,
+        realistic_stamps=wf.pretraining_realistic_stamps(config),
         threshold=config["classify"]["threshold"],
         close_separation=config["stamp"]["close_separation"],
     script:

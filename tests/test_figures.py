@@ -206,6 +206,8 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
     assert heads[heads["subset"] == "all"]["auc"].between(0, 1).all()
     nearest = float(wf.learning_curve_set(cfg)["sigma"])
     assert (pretraining["train_sigma"].dropna().astype(float) == nearest).all()
+    realistic_all = pretraining[(pretraining["dataset"] == "realistic") & (pretraining["subset"] == "all")]
+    assert (realistic_all["n"] == wf.pretraining_realistic_stamps(cfg)).all()  # the first 50
 
     text = results_table.summary(tmp_path / "results" / "tables")
     assert "| SEP (± binomial s.e.) |" in text and f"| BlendHunter, trained at σ {sigmas[0]} |" in text

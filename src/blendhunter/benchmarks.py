@@ -239,8 +239,10 @@ def job_units(rule: str, wildcards: Mapping[str, str], config: dict, epochs: flo
         return stop - start
     if rule in ("merge_parametric", "parametric_set"):
         return par["n_stamps"]
-    if rule in ("merge_realistic", "realistic_set", "realistic_features", "random_realistic_features"):
+    if rule in ("merge_realistic", "realistic_set", "realistic_features"):
         return real["n_stamps"]
+    if rule == "random_realistic_features":
+        return wf.pretraining_realistic_stamps(config)
     if rule == "parametric_features":
         return par["n_stamps"] + copies * sizes["train"]
     if rule == "random_parametric_features":
@@ -255,8 +257,10 @@ def job_units(rule: str, wildcards: Mapping[str, str], config: dict, epochs: flo
         if epochs is None:
             epochs = config["training"]["max_epochs"]
         return (int(wildcards["n"]) + sizes["validation"]) * epochs
-    if rule in ("predict", "random_predict"):
+    if rule == "predict":
         return sizes["validation"] + sizes["test"] + real["n_stamps"]
+    if rule == "random_predict":
+        return sizes["validation"] + sizes["test"] + wf.pretraining_realistic_stamps(config)
     if rule == "sep_parametric":
         return sizes["test"]
     if rule == "sep_realistic":

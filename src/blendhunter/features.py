@@ -144,15 +144,17 @@ def write_features(
     attrs: dict,
     augment_cfg: dict | None = None,
     augment_seed: int = 0,
+    first: int | None = None,
 ) -> None:
     """Stream a StampSet through VGG-16 (`infer`, see `extract`) into an HDF5 feature file (atomic).
 
     Layout: features (n, 2, 2, 512), label (n,), split (n,), index (n,) and,
     with augmentation, the same four for augmented copies of the training split
-    under augmented/. `attrs` (engine, precision, weights...) are recorded.
+    under augmented/. `attrs` (engine, precision, weights...) are recorded. `first`: only
+    the first stamps of the set.
     """
     model = infer
-    n = len(stamp_set)
+    n = len(stamp_set) if first is None else min(first, len(stamp_set))
     progress = Progress(n, f"features {Path(out_path).name}", log)
     with atomic_path(out_path) as tmp, h5py.File(tmp, "w") as handle:
         features = handle.create_dataset(
@@ -161,8 +163,8 @@ def write_features(
         for indices, images in stamp_set.batches(np.arange(n), batch_size):
             features[indices[0] : indices[-1] + 1] = extract(model, images, method, batch_size)
             progress.update(len(indices))
-        handle.create_dataset("label", data=stamp_set.labels.astype(np.int8))
-        handle.create_dataset("split", data=stamp_set.meta["split"].to_numpy().astype(np.int8))
+        handle.create_dataset("label", data=stamp_set.labels[:n].astype(np.int8))
+        handle.create_dataset("split", data=stamp_set.meta["split"].to_numpy()[:n].astype(np.int8))
         handle.create_dataset("index", data=np.arange(n))
         if augment_cfg and augment_cfg["copies"] > 0:
             _write_augmented(handle, stamp_set, model, method, batch_size, augment_cfg, augment_seed)

@@ -178,6 +178,13 @@ def engine_model(config: dict, weights: str | None = None) -> dict:
     return {"engine_model": exported_models(weights or campaign_weights(config))[cfg["precision"]]}
 
 
+def pretraining_realistic_stamps(config: dict) -> int:
+    """How many realistic stamps (the first ones) the pre-training ablation compares on."""
+    first = config["pretraining"]["realistic_stamps"]
+    n = config["realistic"]["n_stamps"]
+    return n if first is None else min(first, n)
+
+
 def networks(config: dict) -> list[str]:
     """Stems of the weights files whose features the campaign extracts."""
     used = {campaign_weights(config)}

@@ -27,6 +27,7 @@ def main(smk):
             "vgg16_weights_md5": md5sum(smk.input.weights),
         },
         augment_cfg=cfg["augment"],
+        first=getattr(smk.params, "first", None),
         augment_seed=seeds.integer_seed(
             smk.config["seed"], seeds.AUGMENT, seeds.sigma_key(stamp_set.sigma), realisation
         ),
