@@ -204,16 +204,20 @@ def beyond_lines(tables: Path, sigma: float) -> list[str]:
         )
     if (tables / "pretraining.csv").exists():
         pre = pd.read_csv(tables / "pretraining.csv")
-        real = pre[pre["dataset"] == "realistic"].groupby(["weights", "subset"])[["accuracy", "auc"]].mean()
+        real = pre[pre["dataset"] == "realistic"].groupby(["weights", "subset"])
+        real = real[["accuracy", "auc", "n"]].mean()
+
+        def acc(w: str, s: str) -> str:
+            return _pct1(real.loc[(w, s), "accuracy"])
 
         def cells(w: str) -> str:
-            acc = {s: _pct1(real.loc[(w, s), "accuracy"]) for s in ("all", "close", "distant")}
             auc = real.loc[(w, "all"), "auc"]
-            return f"all {acc['all']}, close {acc['close']}, distant {acc['distant']}, AUC {auc:.3f}"
+            return f"all {acc(w, 'all')}, close {acc(w, 'close')}, distant {acc(w, 'distant')}, AUC {auc:.3f}"
 
         lines.append(
-            f"- Pre-training (realistic set): ImageNet VGG-16 features {cells('imagenet')}; "
-            f"the same network with random weights {cells('random')}."
+            f"- Pre-training ({real.loc[('imagenet', 'all'), 'n']:,.0f} realistic stamps): ImageNet VGG-16 "
+            f"features {cells('imagenet')}; the same network with random weights {cells('random')}; "
+            f"SEP all {acc('sep', 'all')}, close {acc('sep', 'close')}."
         )
     return lines
 
@@ -227,7 +231,7 @@ def _campaign_line(manifest: dict) -> str:
         f"{par['n_stamps']:,} parametric stamps per set ({n_train:,} to train each head), σ {sigmas}, "
         f"{par['realisations']} realisations, {real['n_stamps']:,} realistic stamps "
         f"(σ {real['sigma']:g}, flux distribution `{real['flux_distribution']}`); "
-        f"{manifest['wall_seconds'] / 60:.0f} min of Snakemake on {cpu['model']} ({cpu['cores']} cores), "
+        f"{manifest['wall_seconds'] / 60:.1f} min of Snakemake on {cpu['model']} ({cpu['cores']} cores), "
         f"{manifest['date']}, "
         f"commit {manifest.get('commit', 'unknown')[:7]}"
     )
