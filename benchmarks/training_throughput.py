@@ -73,9 +73,11 @@ def main(argv=None) -> int:
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seeds", type=int, default=3, help="seeds per mode for the accuracy check")
+    parser.add_argument("--threads", type=int, default=0, help="TensorFlow threads (default: every core)")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    features.configure_threads(len(os.sched_getaffinity(0)))
+    threads = args.threads or len(os.sched_getaffinity(0))
+    features.configure_threads(threads)
     settings = paper_settings()
     if args.features:
         data = tuple(features.read_features(args.features, split)[:2] for split in ("train", "validation"))
@@ -88,7 +90,8 @@ def main(argv=None) -> int:
             rates[mode].append(epochs_per_second(data, settings, args.epochs, MODES[mode]))
     best = {mode: max(r) for mode, r in rates.items()}
     batch = settings["batch_size"]
-    print(f"{n_train} training stamps, batch {batch}, {args.epochs} epochs, best of {args.repeats}")
+    print(f"{n_train} training stamps, batch {batch}, {args.epochs} epochs, {threads} threads, ", end="")
+    print(f"best of {args.repeats}")
     for mode, rate in best.items():
         runs = ", ".join(f"{r:.2f}" for r in rates[mode])
         print(f"  {mode:<13} {rate:6.2f} epochs/s   (runs: {runs})")
