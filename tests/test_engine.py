@@ -292,7 +292,7 @@ def test_features_jobs_with_each_engine_agree(tmp_path):
         assert np.array_equal(handle["split"][()], tf_split)
         assert max_relative(handle["features"][()], tf_features) <= AGREEMENT
 
-    onnx = wf.VGG16_EXPORTED["float32"]
+    onnx = wf.exported_models(wf.VGG16_WEIGHTS)["float32"]
     assert "Nothing to be done" in run_snakemake(tmp_path, configfile, "-n", onnx).stdout
     with h5py.File(tmp_path / wf.VGG16_WEIGHTS, "r+") as handle:  # the weights change
         handle["block5_conv3"]["block5_conv3/bias:0"][0] += 1.0

@@ -210,18 +210,45 @@ def wait_for(condition, proc: subprocess.Popen, timeout: float, what: str) -> No
         time.sleep(0.05)
 
 
-def hold_a_running_job(proc: subprocess.Popen) -> psutil.Process:
-    """Suspend (SIGSTOP) a job that Snakemake is running: while it is held, the run
-    cannot finish, so the interruption that follows lands mid-run by construction."""
+JOB_OUTPUT = re.compile(r"^\s+output: (\S+)\n(?:.*\n)*?\s+jobid: (\d+)$", re.M)
+FINISHED = re.compile(r"^Finished jobid: (\d+) \(Rule: simulate_parametric_chunk\)$", re.M)
+
+
+def finished_outputs(log: str) -> set[str]:
+    """Outputs of the chunk jobs a Snakemake log reports as finished."""
+    outputs = {jobid: path for path, jobid in JOB_OUTPUT.findall(log)}
+    return {outputs[jobid] for jobid in FINISHED.findall(log) if jobid in outputs}
+
+
+def release(held: list[psutil.Process]) -> None:
+    """Resume held processes; one Snakemake already killed is gone (SIGKILL reaches a
+    stopped process)."""
+    for member in held:
+        try:
+            member.resume()
+        except psutil.NoSuchProcess:
+            pass
+
+
+def hold_a_running_job(proc: subprocess.Popen) -> list[psutil.Process]:
+    """Suspend (SIGSTOP) a job that Snakemake is running, with its children: while it is
+    held, the run cannot finish, so the interruption that follows lands mid-run by
+    construction. Returns the held processes, for `release`."""
+
+    names = ("simulate_parametric_chunk", "merge_chunks", "simulate_chunk.py", "merge_chunks.py")
 
     def held():
         for child in psutil.Process(proc.pid).children(recursive=True):
             try:
-                if any(
-                    "simulate_parametric_chunk" in part or "merge_chunks" in part for part in child.cmdline()
-                ):
-                    child.suspend()
-                    return child
+                if not any(name in part for part in child.cmdline() for name in names):
+                    continue
+                family = [child, *child.children(recursive=True)]
+                for member in family:
+                    member.suspend()
+                if child.status() == psutil.STATUS_STOPPED:  # held, and not already ending
+                    return family
+                for member in family:
+                    member.resume()
             except psutil.NoSuchProcess:  # it ended while we looked: take the next one
                 continue
         return None
@@ -248,14 +275,13 @@ def resumed_run(cfg, tmp_path_factory) -> dict:
         start_new_session=True,  # its own process group, as a terminal's job
     )
     try:
-        wait_for(lambda: any(p.exists() for p in chunks), proc, 600, "the first chunk")
+        log = workdir / "interrupted.out"
+        wait_for(lambda: finished_outputs(log.read_text()), proc, 600, "the first finished chunk")
         job = hold_a_running_job(proc)  # a later chunk or the merge: the run cannot end now
-        finished = next(p for p in chunks if p.exists())
+        # a chunk Snakemake has recorded as finished (an output on disk may be a held job's)
+        finished = workdir / sorted(finished_outputs(log.read_text()))[0]
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C, to Snakemake and its jobs
-        try:
-            job.resume()  # the held job now receives its SIGINT too
-        except psutil.NoSuchProcess:
-            pass  # Snakemake's own shutdown already killed it (SIGKILL reaches a stopped process)
+        release(job)  # the held job now receives its SIGINT too
         proc.wait(timeout=120)
     finally:
         if proc.poll() is None:
@@ -388,7 +414,7 @@ def test_a_second_run_in_the_same_directory_is_refused(cfg, tmp_path):
         try:
             job = hold_a_running_job(first)
             second = run_snakemake(tmp_path, configfile, target, check=False)
-            job.resume()
+            release(job)
             assert first.wait(timeout=600) == 0, (tmp_path / "first.out").read_text()
         finally:
             if first.poll() is None:
