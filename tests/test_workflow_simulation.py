@@ -258,13 +258,8 @@ def hold_a_running_job(proc: subprocess.Popen) -> list[psutil.Process]:
     return found[-1]
 
 
-@pytest.fixture(scope="module")
-def resumed_run(cfg, tmp_path_factory) -> dict:
-    """Build one set alone with --cores 1, Ctrl-C it while a job is held, then rerun."""
-    workdir = tmp_path_factory.mktemp("alone")
-    configfile = write_config(workdir / "config.yaml", cfg)
-    target = set_path(**ONE_SET)
-    chunks = [workdir / p for p in chunk_paths(cfg, "parametric")]
+def interrupt_one_set(workdir, configfile, target):
+    """Start building `target`, hold a running job, Ctrl-C the run; (process, a finished chunk)."""
     output = open(workdir / "interrupted.out", "w")
     proc = subprocess.Popen(
         snakemake_command(workdir, configfile, target, cores=1),
@@ -288,6 +283,22 @@ def resumed_run(cfg, tmp_path_factory) -> dict:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         output.close()
+    return proc, finished
+
+
+@pytest.fixture(scope="module")
+def resumed_run(cfg, tmp_path_factory) -> dict:
+    """Build one set alone with --cores 1, Ctrl-C it while a job is held, then rerun."""
+    target = set_path(**ONE_SET)
+    for _attempt in range(3):
+        workdir = tmp_path_factory.mktemp("alone")
+        configfile = write_config(workdir / "config.yaml", cfg)
+        proc, finished = interrupt_one_set(workdir, configfile, target)
+        if proc.returncode != 0:
+            break
+        # Seen once in a full suite: the run ended despite the held job and the Ctrl-C,
+        # so the scenario never happened; it is redone, the assertions below are not.
+    chunks = [workdir / p for p in chunk_paths(cfg, "parametric")]
     state = {
         "workdir": workdir,
         "target": target,
