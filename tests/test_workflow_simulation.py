@@ -268,6 +268,8 @@ def interrupt_one_set(workdir, configfile, target):
         env=snakemake_env(),
         cwd=workdir,
         start_new_session=True,  # its own process group, as a terminal's job
+        # Ctrl-C as a terminal delivers it, even if the test process ignores SIGINT
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         log = workdir / "interrupted.out"
