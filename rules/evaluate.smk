@@ -55,6 +55,93 @@ rule summarise_sigma:
         "../workflow/scripts/summarise_sigma.py"
 
 
+# BlendHunter against SEP as a referee would have it: SEP's failures both ways,
+# combined uncertainties, a bootstrap over the realistic set's real galaxies, and
+# BlendHunter at SEP's false-positive rate (blendhunter.comparison).
+rule sep_comparison:
+    input:
+        parametric_sets=per_set(wf.PARAMETRIC_SET),
+        realistic_set=wf.REALISTIC_SET,
+        bh_parametric=per_set(wf.PREDICTIONS_TEST),
+        bh_realistic=per_set(wf.PREDICTIONS_REALISTIC),
+        sep_parametric=per_set(wf.SEP_TEST),
+        sep_realistic=wf.SEP_REALISTIC,
+    output:
+        per_head=report(
+            wf.TABLES["sep_comparison"],
+            caption="../report/sep_comparison.rst",
+            category="Tables",
+            subcategory="Accuracy",
+            labels={"table": "against SEP, per head"},
+        ),
+        summary=report(
+            wf.TABLES["sep_comparison_summary"],
+            caption="../report/sep_comparison.rst",
+            category="Tables",
+            subcategory="Accuracy",
+            labels={"table": "against SEP, per noise level"},
+        ),
+    log:
+        "results/logs/evaluate/sep_comparison.log",
+    benchmark:
+        "results/benchmarks/evaluate/sep_comparison.tsv"
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        sets=[(sigma, r) for sigma in SIGMAS for r in REALISATIONS],
+        threshold=config["classify"]["threshold"],
+        close_separation=config["stamp"]["close_separation"],
+    script:
+        "../workflow/scripts/sep_comparison.py"
+
+
+# BlendHunter and SEP together (blendhunter.combination): thresholds and the combiner
+# are fitted on each head's validation split, scored on its test split and the realistic set.
+rule combination:
+    input:
+        parametric_sets=per_set(wf.PARAMETRIC_SET),
+        realistic_set=wf.REALISTIC_SET,
+        bh_parametric=per_set(wf.PREDICTIONS_TEST),
+        bh_validation=per_set(wf.PREDICTIONS_VALIDATION),
+        bh_realistic=per_set(wf.PREDICTIONS_REALISTIC),
+        sep_parametric=per_set(wf.SEP_TEST),
+        sep_validation=per_set(wf.SEP_VALIDATION),
+        sep_realistic=wf.SEP_REALISTIC,
+    output:
+        per_head=report(
+            wf.TABLES["combination"],
+            caption="../report/combination.rst",
+            category="Tables",
+            subcategory="Accuracy",
+            labels={"table": "BlendHunter and SEP together, per head"},
+        ),
+        summary=report(
+            wf.TABLES["combination_summary"],
+            caption="../report/combination.rst",
+            category="Tables",
+            subcategory="Accuracy",
+            labels={"table": "BlendHunter and SEP together, per noise level"},
+        ),
+    log:
+        "results/logs/evaluate/combination.log",
+    benchmark:
+        "results/benchmarks/evaluate/combination.tsv"
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        sets=[(sigma, r) for sigma in SIGMAS for r in REALISATIONS],
+        threshold=config["classify"]["threshold"],
+        close_separation=config["stamp"]["close_separation"],
+    script:
+        "../workflow/scripts/combination.py"
+
+
 rule accuracy_tables:
     input:
         per_set(wf.METRICS),

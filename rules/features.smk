@@ -1,14 +1,15 @@
 # VGG-16 bottleneck features, cached in HDF5: one file per noisy parametric set,
 # one for the realistic set (shared by every head), from the conv base with
 # features.weights. The ONNX engine's model is exported once per weights file
-# (and quantized once, for int8).
+# (and quantized once, for int8), up to features.layer.
+NETWORK_MODELS = wf.exported_models(f"{wf.NETWORK}.h5", config["features"]["layer"])
 
 
 rule vgg16_onnx:
     input:
         weights=f"{wf.NETWORK}.h5",
     output:
-        f"{wf.NETWORK}.onnx",
+        NETWORK_MODELS["float32"],
     log:
         "results/logs/resources/{network}_onnx.log",
     benchmark:
@@ -18,16 +19,18 @@ rule vgg16_onnx:
     resources:
         mem_mb=4000,
         runtime=15,
+    params:
+        layer=config["features"]["layer"],
     script:
         "../workflow/scripts/export_onnx.py"
 
 
 rule vgg16_int8:
     input:
-        model=f"{wf.NETWORK}.onnx",
+        model=NETWORK_MODELS["float32"],
         master=wf.PARAMETRIC_MASTER,
     output:
-        f"{wf.NETWORK}.int8.onnx",
+        NETWORK_MODELS["int8"],
     log:
         "results/logs/resources/{network}_int8.log",
     benchmark:

@@ -85,6 +85,7 @@ use rule predict as random_predict with:
     output:
         test=wf.RANDOM_PREDICTIONS_TEST,
         realistic=wf.RANDOM_PREDICTIONS_REALISTIC,
+        validation=wf.RANDOM_PREDICTIONS_VALIDATION,
         calibration=f"{wf.RANDOM_MODEL_DIR}/{bh_training.CALIBRATION_FILE}",
     log:
         "results/logs/pretraining/predict_sigma{sigma}_real{realisation}.log",

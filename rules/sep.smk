@@ -20,8 +20,22 @@ rule sep_parametric:
         runtime=wf.runtime_minutes(config["parametric"]["n_stamps"], per_second=300),
     params:
         sep=config["sep"],
+        split="test",
     script:
         "../workflow/scripts/sep_labels.py"
+
+
+# The validation split too: BlendHunter + SEP combinations are fitted there.
+use rule sep_parametric as sep_validation with:
+    output:
+        wf.SEP_VALIDATION,
+    log:
+        "results/logs/sep/validation_sigma{sigma}_real{realisation}.log",
+    benchmark:
+        "results/benchmarks/sep/validation_sigma{sigma}_real{realisation}.tsv"
+    params:
+        sep=config["sep"],
+        split="validation",
 
 
 rule sep_realistic:
@@ -41,5 +55,6 @@ rule sep_realistic:
         runtime=wf.runtime_minutes(config["realistic"]["n_stamps"], per_second=300),
     params:
         sep=config["sep"],
+        split="test",
     script:
         "../workflow/scripts/sep_labels.py"

@@ -37,6 +37,7 @@ rule predict:
     output:
         test=wf.PREDICTIONS_TEST,
         realistic=wf.PREDICTIONS_REALISTIC,
+        validation=wf.PREDICTIONS_VALIDATION,
         calibration=wf.CALIBRATION,
     log:
         "results/logs/predict/sigma{sigma}_real{realisation}.log",

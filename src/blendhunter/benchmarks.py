@@ -65,9 +65,12 @@ STAGES = {
     "realistic_features": 5,
     "sep_parametric": 5,
     "sep_realistic": 5,
+    "sep_validation": 5,
     "train_head": 6,
     "predict": 7,
     "score_tables": 9,
+    "sep_comparison": 9,
+    "combination": 9,
     "vgg16_random": 1,
     "random_parametric_features": 5,
     "random_realistic_features": 5,
@@ -263,6 +266,8 @@ def job_units(rule: str, wildcards: Mapping[str, str], config: dict, epochs: flo
         return sizes["validation"] + sizes["test"] + wf.pretraining_realistic_stamps(config)
     if rule == "sep_parametric":
         return sizes["test"]
+    if rule == "sep_validation":
+        return sizes["validation"]
     if rule == "sep_realistic":
         return real["n_stamps"]
     if rule == "evaluate":

@@ -170,7 +170,7 @@ def read_model_metadata(model_dir: Path) -> dict:
     return json.loads((model_dir / METADATA_FILE).read_text())
 
 
-SHARED_METADATA = ("preprocessing", "precision", "engine", "weights", "vgg16_weights_md5")
+SHARED_METADATA = ("preprocessing", "layer", "precision", "engine", "weights", "vgg16_weights_md5")
 
 
 def ensemble_metadata(dirs: list[Path]) -> dict:
@@ -198,18 +198,26 @@ def read_temperature(model_dir: Path) -> float:
     return float(json.loads(path.read_text())["temperature"])
 
 
+def head_layer(metadata: dict) -> str:
+    """The VGG-16 layer the head was trained on (heads made before features.layer: the paper's)."""
+    from .features import DEFAULT_LAYER
+
+    return metadata.get("layer", DEFAULT_LAYER)
+
+
 def load_engine(args: argparse.Namespace, metadata: dict):
     """The model's feature engine and precision (or --engine/--precision), ready to run."""
     from . import engine
 
     name = args.engine or metadata.get("engine", "tensorflow")
     precision = args.precision or metadata["precision"]
+    layer = head_layer(metadata)
     try:
         engine.check_supported(name, precision)
         exported = None
         if name == "onnxruntime" and precision == "float32":
-            exported = engine.cached_export(args.vgg16_weights)
-        return engine.load(name, args.vgg16_weights, precision, args.threads, exported)
+            exported = engine.cached_export(args.vgg16_weights, layer)
+        return engine.load(name, args.vgg16_weights, precision, args.threads, exported, layer)
     except engine.EngineError as err:
         raise InputError(str(err).replace("features.engine", "--engine")) from err
 
@@ -243,7 +251,9 @@ def classify(args: argparse.Namespace) -> int:
     p_heads = np.empty((len(heads), len(source)))
     with tqdm(total=len(source), unit="stamp", disable=args.quiet or len(source) < args.batch_size) as bar:
         for start, batch in source.batches(args.batch_size, args.pad):
-            x = features.extract(infer, batch, metadata["preprocessing"], args.batch_size)
+            x = features.extract(
+                infer, batch, metadata["preprocessing"], args.batch_size, head_layer(metadata)
+            )
             for row, (head, temperature) in enumerate(zip(heads, temperatures, strict=True)):
                 p = training.predict(head, x)
                 if args.calibrated:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .features import DEFAULT_LAYER
 from .io import atomic_path
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ PRECISIONS = ("float32", "bfloat16", "int8")
 SUPPORTED = {"tensorflow": ("float32", "bfloat16"), "onnxruntime": ("float32", "int8")}
 INPUT_NAME = "stamps"
 WEIGHTS_KEY = "vgg16_weights_md5"
+LAYER_KEY = "layer"
 
 
 class EngineError(RuntimeError):
@@ -48,21 +50,27 @@ def check_supported(engine: str, precision: str) -> None:
         )
 
 
-def model_paths(weights: str | Path) -> dict[str, Path]:
-    """Where the exported models of a weights file live: beside it, same stem."""
+def model_paths(weights: str | Path, layer: str = DEFAULT_LAYER) -> dict[str, Path]:
+    """Where the exported models of a weights file live: beside it, same stem, and the
+    layer they stop at when it is not the paper's (vgg16_notop.block3_pool.onnx)."""
     weights = Path(weights)
+    stem = weights.stem if layer == DEFAULT_LAYER else f"{weights.stem}.{layer}"
     return {
-        "float32": weights.with_suffix(".onnx"),
-        "int8": weights.with_name(f"{weights.stem}.int8.onnx"),
+        "float32": weights.with_name(f"{stem}.onnx"),
+        "int8": weights.with_name(f"{stem}.int8.onnx"),
     }
 
 
-def recorded_weights_md5(onnx_path: str | Path) -> str | None:
+def recorded(onnx_path: str | Path) -> dict[str, str]:
+    """The metadata an exported model carries (weights MD5, layer, ...)."""
     import onnx
 
     model = onnx.load(str(onnx_path), load_external_data=False)
-    props = {p.key: p.value for p in model.metadata_props}
-    return props.get(WEIGHTS_KEY)
+    return {p.key: p.value for p in model.metadata_props}
+
+
+def recorded_weights_md5(onnx_path: str | Path) -> str | None:
+    return recorded(onnx_path).get(WEIGHTS_KEY)
 
 
 def _stamp_metadata(onnx_path: Path, extra: dict) -> None:
@@ -75,13 +83,13 @@ def _stamp_metadata(onnx_path: Path, extra: dict) -> None:
     onnx.save(model, str(onnx_path))
 
 
-def export_onnx(weights: str | Path, out: str | Path) -> None:
-    """Export the Keras VGG-16 conv base (float32, any batch size) to ONNX, atomically."""
+def export_onnx(weights: str | Path, out: str | Path, layer: str = DEFAULT_LAYER) -> None:
+    """Export the Keras VGG-16 conv base up to `layer` (float32, any batch size) to ONNX, atomically."""
     from . import features
     from .resources import md5sum
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    model = features.conv_base(weights, "float32")
+    model = features.conv_base(weights, "float32", layer)
     model(np.zeros((1, features.INPUT_SIZE, features.INPUT_SIZE, 3), np.float32))  # built before export
     import keras
     import tensorflow as tf
@@ -89,8 +97,10 @@ def export_onnx(weights: str | Path, out: str | Path) -> None:
     signature = [tf.TensorSpec((None, features.INPUT_SIZE, features.INPUT_SIZE, 3), tf.float32, INPUT_NAME)]
     with atomic_path(out) as tmp:
         keras.Model.export(model, str(tmp), format="onnx", input_signature=signature, verbose=False)
-        _stamp_metadata(tmp, {WEIGHTS_KEY: md5sum(weights), "source": "keras.applications.VGG16"})
-    log.info("exported VGG-16 conv base to %s", out)
+        _stamp_metadata(
+            tmp, {WEIGHTS_KEY: md5sum(weights), LAYER_KEY: layer, "source": "keras.applications.VGG16"}
+        )
+    log.info("exported VGG-16 conv base (to %s) to %s", layer, out)
 
 
 def quantize_int8(onnx_path: str | Path, calibration: np.ndarray, out: str | Path, batch: int = 32) -> None:
@@ -130,7 +140,11 @@ def quantize_int8(onnx_path: str | Path, calibration: np.ndarray, out: str | Pat
             prepared.unlink(missing_ok=True)
         _stamp_metadata(
             tmp,
-            {WEIGHTS_KEY: recorded_weights_md5(onnx_path) or "", "calibration_stamps": len(calibration)},
+            {
+                WEIGHTS_KEY: recorded_weights_md5(onnx_path) or "",
+                LAYER_KEY: recorded(onnx_path).get(LAYER_KEY, DEFAULT_LAYER),
+                "calibration_stamps": len(calibration),
+            },
         )
     log.info("quantized %s to int8 (%d calibration stamps) -> %s", onnx_path, len(calibration), out)
 
@@ -162,7 +176,7 @@ def onnx_session(path: str | Path, threads: int = 0):
     return ort.InferenceSession(str(path), options, providers=providers)
 
 
-def check_exported(onnx_path: Path, weights: str | Path) -> None:
+def check_exported(onnx_path: Path, weights: str | Path, layer: str = DEFAULT_LAYER) -> None:
     from .resources import md5sum
 
     if not onnx_path.is_file():
@@ -170,27 +184,31 @@ def check_exported(onnx_path: Path, weights: str | Path) -> None:
             f"{onnx_path}: no exported VGG-16 model; build it with the workflow "
             f"(snakemake {onnx_path}) or blendhunter export-onnx"
         )
-    recorded, actual = recorded_weights_md5(onnx_path), md5sum(weights)
-    if recorded != actual:
+    made_from, actual = recorded_weights_md5(onnx_path), md5sum(weights)
+    if made_from != actual:
         raise EngineError(
-            f"{onnx_path} was exported from other weights (md5 {recorded}, {weights} has {actual}); "
+            f"{onnx_path} was exported from other weights (md5 {made_from}, {weights} has {actual}); "
             "delete it and rebuild it"
         )
+    made_for = recorded(onnx_path).get(LAYER_KEY, DEFAULT_LAYER)
+    if made_for != layer:
+        raise EngineError(f"{onnx_path} stops at {made_for}, not at {layer}; delete it and rebuild it")
 
 
-def cached_export(weights: str | Path) -> Path:
+def cached_export(weights: str | Path, layer: str = DEFAULT_LAYER) -> Path:
     """The float32 ONNX model of `weights`: beside them if there, else exported once into
     the user's cache (keyed by the weights' MD5), so read-only weights work too."""
     from .resources import md5sum
 
-    beside = model_paths(weights)["float32"]
+    beside = model_paths(weights, layer)["float32"]
     if beside.is_file():
         return beside
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "blendhunter"
-    path = cache / f"vgg16_notop_{md5sum(weights)}.onnx"
+    name = model_paths(f"vgg16_notop_{md5sum(weights)}.h5", layer)["float32"]
+    path = cache / name
     if not path.is_file():
-        log.info("exporting VGG-16 to %s (once per weights file)", path)
-        export_onnx(weights, path)
+        log.info("exporting VGG-16 to %s (once per weights file and layer)", path)
+        export_onnx(weights, path, layer)
     return path
 
 
@@ -200,8 +218,10 @@ def load(
     precision: str = "float32",
     threads: int = 0,
     model_path: str | Path | None = None,
+    layer: str = DEFAULT_LAYER,
 ) -> Callable:
-    """A function: network input (n, 65, 65, 3) float32 -> features (n, 2, 2, 512) float32.
+    """A function: network input (n, 65, 65, 3) float32 -> features of `layer` float32
+    ((n, 2, 2, 512) for the paper's block5_pool).
 
     The ONNX model is `model_path`, by default the one beside the weights (`model_paths`).
     """
@@ -210,10 +230,10 @@ def load(
         from . import features
 
         features.configure_threads(threads)
-        model = features.conv_base(weights, precision)
+        model = features.conv_base(weights, precision, layer)
         return lambda x: np.asarray(model(x, training=False), dtype=np.float32)
-    path = Path(model_path or model_paths(weights)[precision])
-    check_exported(path, weights)
+    path = Path(model_path or model_paths(weights, layer)[precision])
+    check_exported(path, weights, layer)
     session = onnx_session(path, threads)
     name = session.get_inputs()[0].name
     return lambda x: session.run(None, {name: np.ascontiguousarray(x, dtype=np.float32)})[0]

@@ -1,8 +1,10 @@
 """VGG-16 bottleneck features (paper Sect. 3.2.1; SPEC section 4).
 
 The ImageNet-weighted convolutional base is frozen and used once per stamp:
-65x65x3 in, 2x2x512 out. Stamps are streamed in batches, so memory stays
-bounded whatever the set size, and features are cached in HDF5 for the heads.
+65x65x3 in, the output of one pooling layer out (features.layer: the paper's
+block5_pool, 2x2x512, or an earlier block, which keeps more spatial detail).
+Stamps are streamed in batches, so memory stays bounded whatever the set size,
+and features are cached in HDF5 for the heads.
 """
 
 from __future__ import annotations
@@ -21,8 +23,41 @@ from .logs import Progress
 log = logging.getLogger(__name__)
 
 INPUT_SIZE = 65
-FEATURE_SHAPE = (2, 2, 512)
-PREPROCESSING = ("png", "caffe", "float")
+# Feature layer -> its output shape at 65x65 input. block5_pool is the paper's.
+LAYERS = {"block5_pool": (2, 2, 512), "block4_pool": (4, 4, 512), "block3_pool": (8, 8, 256)}
+DEFAULT_LAYER = "block5_pool"
+FEATURE_SHAPE = LAYERS[DEFAULT_LAYER]
+PREPROCESSING = ("png", "caffe", "float", "snr")
+# snr: the stamp in units of its own noise, clipped to this range, then mapped to [0, 1]
+SNR_CLIP = (-3.0, 30.0)
+BORDER = 4  # px: the frame whose pixels estimate a stamp's noise
+
+
+def feature_shape(layer: str = DEFAULT_LAYER) -> tuple[int, int, int]:
+    if layer not in LAYERS:
+        raise ValueError(f"features.layer: {layer!r} is not one of {tuple(LAYERS)}")
+    return LAYERS[layer]
+
+
+def border_sigma(stamps: np.ndarray, border: int = BORDER) -> np.ndarray:
+    """Each stamp's noise sigma from its outer frame, robustly: 1.4826 x MAD, so a galaxy
+    reaching the border barely moves it. Never the true sigma: classify has no truth."""
+    stamps = np.asarray(stamps, dtype=np.float32)
+    mask = np.ones(stamps.shape[1:], bool)
+    mask[border:-border, border:-border] = False
+    frame = stamps[:, mask]
+    median = np.median(frame, axis=1, keepdims=True)
+    sigma = 1.4826 * np.median(np.abs(frame - median), axis=1)
+    return np.where(sigma > 0, sigma, 1.0).astype(np.float32)
+
+
+def to_snr(stamps: np.ndarray) -> np.ndarray:
+    """Signed stamp / its border noise, clipped to SNR_CLIP and mapped to [0, 1]."""
+    low, high = SNR_CLIP
+    snr = np.asarray(stamps, dtype=np.float32) / border_sigma(stamps)[:, None, None]
+    return (np.clip(snr, low, high) - low) / (high - low)
+
+
 PRECISIONS = ("float32", "bfloat16")
 
 
@@ -54,7 +89,11 @@ def preprocess(stamps: np.ndarray, method: str = "png") -> np.ndarray:
     caffe: the same levels through ImageNet's VGG preprocessing (BGR, mean-subtracted).
     float: the paper's scaling, |x| / max|x|, without the cut to 8-bit levels (beside a
     bright galaxy one level can exceed the noise, so faint structure is rounded away).
+    snr: noise-normalised, signed, x / sigma (from the stamp's border) clipped to SNR_CLIP:
+    a 3-sigma companion has the same input level whatever the brightest galaxy.
     """
+    if method == "snr":
+        return np.repeat(to_snr(stamps)[..., None], 3, axis=-1)
     if method == "float":
         stamps = np.abs(np.asarray(stamps, dtype=np.float32))
         peak = stamps.reshape(len(stamps), -1).max(axis=1)
@@ -95,24 +134,30 @@ def precision_policy(precision: str):
         keras.mixed_precision.set_global_policy(previous)
 
 
-def conv_base(weights_path: str | os.PathLike, precision: str = "float32"):
-    """The frozen VGG-16 convolutional base with the given ImageNet weights."""
+def conv_base(weights_path: str | os.PathLike, precision: str = "float32", layer: str = DEFAULT_LAYER):
+    """The frozen VGG-16 convolutional base with the given weights, cut at `layer`
+    (the blocks after it are not computed)."""
     import keras
 
+    feature_shape(layer)
     with precision_policy(precision):
         model = keras.applications.VGG16(
             include_top=False, weights=str(weights_path), input_shape=(INPUT_SIZE, INPUT_SIZE, 3)
         )
+        if layer != model.layers[-1].name:
+            model = keras.Model(model.input, model.get_layer(layer).output, name=f"vgg16_{layer}")
     model.trainable = False
     return model
 
 
-def extract(infer, stamps: np.ndarray, method: str, batch_size: int = 256) -> np.ndarray:
-    """Bottleneck features (n, 2, 2, 512) float32 of stamps already at 65x65.
+def extract(
+    infer, stamps: np.ndarray, method: str, batch_size: int = 256, layer: str = DEFAULT_LAYER
+) -> np.ndarray:
+    """Features (n, *feature_shape(layer)) float32 of stamps already at 65x65.
 
-    `infer` maps network input to features: an `engine.load` function or a Keras model.
+    `infer` maps network input to features of `layer`: an `engine.load` function or a Keras model.
     """
-    out = np.empty((len(stamps), *FEATURE_SHAPE), dtype=np.float32)
+    out = np.empty((len(stamps), *feature_shape(layer)), dtype=np.float32)
     for start in range(0, len(stamps), batch_size):
         batch = preprocess(stamps[start : start + batch_size], method)
         out[start : start + len(batch)] = np.asarray(infer(batch), dtype=np.float32)
@@ -145,46 +190,52 @@ def write_features(
     augment_cfg: dict | None = None,
     augment_seed: int = 0,
     first: int | None = None,
+    layer: str = DEFAULT_LAYER,
 ) -> None:
     """Stream a StampSet through VGG-16 (`infer`, see `extract`) into an HDF5 feature file (atomic).
 
-    Layout: features (n, 2, 2, 512), label (n,), split (n,), index (n,) and,
+    Layout: features (n, *feature_shape(layer)), label (n,), split (n,), index (n,) and,
     with augmentation, the same four for augmented copies of the training split
     under augmented/. `attrs` (engine, precision, weights...) are recorded. `first`: only
     the first stamps of the set.
     """
     model = infer
+    shape = feature_shape(layer)
     n = len(stamp_set) if first is None else min(first, len(stamp_set))
     progress = Progress(n, f"features {Path(out_path).name}", log)
     with atomic_path(out_path) as tmp, h5py.File(tmp, "w") as handle:
         features = handle.create_dataset(
-            "features", shape=(n, *FEATURE_SHAPE), dtype=np.float32, chunks=(min(n, 256), *FEATURE_SHAPE)
+            "features", shape=(n, *shape), dtype=np.float32, chunks=(max(1, min(n, 256)), *shape)
         )
         for indices, images in stamp_set.batches(np.arange(n), batch_size):
-            features[indices[0] : indices[-1] + 1] = extract(model, images, method, batch_size)
+            features[indices[0] : indices[-1] + 1] = extract(model, images, method, batch_size, layer)
             progress.update(len(indices))
         handle.create_dataset("label", data=stamp_set.labels[:n].astype(np.int8))
         handle.create_dataset("split", data=stamp_set.meta["split"].to_numpy()[:n].astype(np.int8))
         handle.create_dataset("index", data=np.arange(n))
         if augment_cfg and augment_cfg["copies"] > 0:
-            _write_augmented(handle, stamp_set, model, method, batch_size, augment_cfg, augment_seed)
-        for key, value in provenance(preprocessing=method, **attrs).items():
+            _write_augmented(handle, stamp_set, model, method, batch_size, augment_cfg, augment_seed, layer)
+        for key, value in provenance(preprocessing=method, layer=layer, **attrs).items():
             handle.attrs[key] = value
 
 
-def _write_augmented(handle, stamp_set, model, method, batch_size, cfg, seed) -> None:
+def _write_augmented(handle, stamp_set, model, method, batch_size, cfg, seed, layer) -> None:
     from .simulate import SPLIT_CODES
 
     train = stamp_set.indices("train")
     copies = cfg["copies"]
     group = handle.create_group("augmented")
-    features = group.create_dataset("features", shape=(len(train) * copies, *FEATURE_SHAPE), dtype=np.float32)
+    features = group.create_dataset(
+        "features", shape=(len(train) * copies, *feature_shape(layer)), dtype=np.float32
+    )
     index = np.repeat(train, copies)
     progress = Progress(len(index), "augmented features", log)
     for start in range(0, len(train), batch_size):
         part = train[start : start + batch_size]
         images = augment(stamp_set.images(part), copies, cfg, seed + start)
-        features[start * copies : start * copies + len(images)] = extract(model, images, method, batch_size)
+        features[start * copies : start * copies + len(images)] = extract(
+            model, images, method, batch_size, layer
+        )
         progress.update(len(images))
     group.create_dataset("index", data=index)
     group.create_dataset("label", data=stamp_set.labels[index].astype(np.int8))

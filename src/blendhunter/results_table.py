@@ -39,8 +39,13 @@ def _binomial_se(p: float, n: float) -> float:
     return math.sqrt(p * (1 - p) / n) if n and not pd.isna(p) else math.nan
 
 
+def _sep_counted(accuracy: float, n: float, failed: float) -> float:
+    """SEP's accuracy with its failures counted as errors (accuracy leaves them out)."""
+    return accuracy * (n - failed) / n if n else math.nan
+
+
 def realistic_rows(per_sigma: pd.DataFrame) -> list[str]:
-    """One row per training sigma (BlendHunter) and one for SEP, per subset."""
+    """One row per training sigma (BlendHunter) and SEP's, both ways, per subset."""
     rows = per_sigma[per_sigma["dataset"] == "realistic"]
     bh = rows[rows["method"] == "blendhunter"]
     sep = rows[rows["method"] == "sep"].drop_duplicates("subset").set_index("subset")
@@ -49,27 +54,36 @@ def realistic_rows(per_sigma: pd.DataFrame) -> list[str]:
         by = group.set_index("subset")
         cells = [f"{_pct(by.loc[s, 'accuracy_mean'])} ± {_pct(by.loc[s, 'accuracy_std'])}" for s in SUBSETS]
         lines.append(f"| BlendHunter, trained at σ {sigma:g} | " + " | ".join(cells) + " |")
-    accuracy, n = sep["accuracy_mean"], sep["n_mean"]
-    cells = [f"{_pct(accuracy[s])} ± {_pct(_binomial_se(accuracy[s], n[s]))}" for s in SUBSETS]
-    lines.append("| SEP (± binomial s.e.) | " + " | ".join(cells) + " |")
+    accuracy, n, failed = sep["accuracy_mean"], sep["n_mean"], sep["n_failed_mean"]
+    cells = [f"{_pct(accuracy[s])} ± {_pct(_binomial_se(accuracy[s], n[s] - failed[s]))}" for s in SUBSETS]
+    lines.append("| SEP, failures left out (± binomial s.e.) | " + " | ".join(cells) + " |")
+    counted = [_sep_counted(accuracy[s], n[s], failed[s]) for s in SUBSETS]
+    cells = [f"{_pct(c)} ± {_pct(_binomial_se(c, n[s]))}" for c, s in zip(counted, SUBSETS, strict=True)]
+    lines.append("| SEP, failures counted as errors | " + " | ".join(cells) + " |")
+    lines.append("| SEP failures | " + " | ".join(f"{int(failed[s])}" for s in SUBSETS) + " |")
     n = [f"{int(sep.loc[s, 'n_mean'])}" for s in SUBSETS]
     lines.append("| stamps | " + " | ".join(n) + " |")
     return lines
 
 
 def parametric_rows(per_sigma: pd.DataFrame) -> list[str]:
-    """BlendHunter vs SEP per sigma on the parametric test splits, all and close blends."""
+    """BlendHunter vs SEP per sigma on the parametric test splits, with SEP's failures."""
     rows = per_sigma[per_sigma["dataset"] == "parametric"].set_index(["sigma", "method", "subset"])
     lines = [
-        "| parametric test split, σ | BH all | SEP all | BH close | SEP close | BH distant | SEP distant |",
-        "|---|---|---|---|---|---|---|",
+        "| parametric test split, σ | BH all | SEP all | SEP all, failures counted | SEP failures "
+        "| BH close | SEP close | BH distant | SEP distant |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for sigma in sorted({s for s, _, _ in rows.index}):
-        cells = [
-            _pct(rows.loc[(sigma, method, subset), "accuracy_mean"])
-            for subset in ("all", "close", "distant")
-            for method in ("blendhunter", "sep")
-        ]
+
+        def acc(method, subset, sigma=sigma):
+            return rows.loc[(sigma, method, subset), "accuracy_mean"]
+
+        sep_all = rows.loc[(sigma, "sep", "all")]
+        counted = _sep_counted(sep_all["accuracy_mean"], sep_all["n_mean"], sep_all["n_failed_mean"])
+        cells = [_pct(acc("blendhunter", "all")), _pct(acc("sep", "all")), _pct(counted)]
+        cells.append(f"{sep_all['n_failed_mean']:.0f} of {sep_all['n_mean']:.0f}")
+        cells += [_pct(acc(m, s)) for s in ("close", "distant") for m in ("blendhunter", "sep")]
         lines.append(f"| {sigma:g} | " + " | ".join(cells) + " |")
     return lines
 
@@ -145,8 +159,25 @@ PAPER_ROWS = [
 ]
 
 
+def difference_se(bh: pd.Series, sep: pd.Series, counted: bool = False) -> float:
+    """The combined s.e. of BlendHunter minus SEP: BlendHunter's binomial s.e. and its
+    spread between realisations, SEP's binomial s.e. on the stamps it scored (all of them
+    when its failures count as errors), in quadrature."""
+    sep_n = sep["n_mean"] if counted else sep["n_mean"] - sep["n_failed_mean"]
+    sep_acc = (
+        _sep_counted(sep["accuracy_mean"], sep["n_mean"], sep["n_failed_mean"])
+        if counted
+        else sep["accuracy_mean"]
+    )
+    spread = 0.0 if pd.isna(bh["accuracy_std"]) else bh["accuracy_std"]
+    return math.sqrt(
+        _binomial_se(bh["accuracy_mean"], bh["n_mean"]) ** 2 + spread**2 + _binomial_se(sep_acc, sep_n) ** 2
+    )
+
+
 def headline(per_sigma: pd.DataFrame, realistic_sigma: float) -> str:
-    """BlendHunter minus SEP on the realistic set at the training sigma nearest the realistic one."""
+    """BlendHunter minus SEP on the realistic set at the training sigma nearest the realistic
+    one, with its combined uncertainty, SEP's failures left out and counted."""
     rows = per_sigma[per_sigma["dataset"] == "realistic"]
     bh = rows[rows["method"] == "blendhunter"]
     sigma = float(nearest_sigma([f"{s:g}" for s in bh["sigma"].unique()], realistic_sigma))
@@ -154,10 +185,66 @@ def headline(per_sigma: pd.DataFrame, realistic_sigma: float) -> str:
     sep = rows[rows["method"] == "sep"].drop_duplicates("subset").set_index("subset")
     parts = []
     for subset in SUBSETS:
-        gain = 100 * (bh.loc[subset, "accuracy_mean"] - sep.loc[subset, "accuracy_mean"])
-        noise = 100 * _binomial_se(sep.loc[subset, "accuracy_mean"], sep.loc[subset, "n_mean"])
-        parts.append(f"{subset} {gain:+.1f} (SEP's s.e. {noise:.1f})")
-    return f"BlendHunter trained at σ {sigma:g} minus SEP, realistic set, points: " + "; ".join(parts) + "."
+        b, s = bh.loc[subset], sep.loc[subset]
+        gain = 100 * (b["accuracy_mean"] - s["accuracy_mean"])
+        counted = 100 * (
+            b["accuracy_mean"] - _sep_counted(s["accuracy_mean"], s["n_mean"], s["n_failed_mean"])
+        )
+        parts.append(
+            f"{subset} {gain:+.1f} ± {100 * difference_se(b, s):.1f} "
+            f"({counted:+.1f} ± {100 * difference_se(b, s, counted=True):.1f} with SEP's failures as errors)"
+        )
+    return (
+        f"BlendHunter trained at σ {sigma:g} minus SEP, realistic set, points ± combined s.e. "
+        "(BlendHunter's binomial s.e. and spread between realisations, SEP's binomial s.e.): "
+        + "; ".join(parts)
+        + "."
+    )
+
+
+def comparison_lines(tables: Path, sigma: float) -> list[str]:
+    """The matched operating point, the galaxy bootstrap and BlendHunter + SEP, when the
+    bundle has those tables (sep_comparison_summary.csv, combination_summary.csv)."""
+    lines = []
+    path = tables / "sep_comparison_summary.csv"
+    if path.exists():
+        table = pd.read_csv(path)
+        at = table[(table["train_sigma"] == sigma) & (table["dataset"] == "realistic")].set_index("subset")
+        cells = [
+            f"{s} {_pct(at.loc[s, 'bh_matched_accuracy'])} (SEP {_pct(at.loc[s, 'sep_accuracy'])}, "
+            f"{100 * at.loc[s, 'matched_difference']:+.1f} ± {100 * at.loc[s, 'matched_difference_se']:.1f})"
+            for s in ("close", "distant")
+        ]
+        boot = [
+            f"{s} ± {100 * at.loc[s, 'difference_se_galaxies']:.1f} (binomial and spread: "
+            f"± {100 * at.loc[s, 'difference_se']:.1f})"
+            for s in SUBSETS
+        ]
+        lines += [
+            f"- At SEP's false-positive rate ({_pct1(at.loc['all', 'sep_fpr'])} of the realistic isolated "
+            f"stamps), BlendHunter trained at σ {sigma:g} finds: " + "; ".join(cells) + ".",
+            "- Bootstrap over the realistic set's real galaxies, s.e. of BlendHunter minus SEP (points): "
+            + "; ".join(boot)
+            + ".",
+        ]
+    path = tables / "combination_summary.csv"
+    if path.exists():
+        table = pd.read_csv(path)
+        at = table[(table["train_sigma"] == sigma) & (table["dataset"] == "realistic")]
+        at = at.set_index(["method", "subset"])
+
+        def cells(method):
+            rows = at.loc[method]
+            combined = (rows["se"] ** 2 + rows["spread"] ** 2) ** 0.5
+            return ", ".join(f"{s} {_pct(rows.loc[s, 'accuracy'])} ± {_pct(combined[s])}" for s in SUBSETS)
+
+        threshold = at.loc[("either", "all"), "threshold"]
+        lines.append(
+            f"- BlendHunter and SEP together (realistic set, σ {sigma:g} heads, fitted on the validation "
+            f'splits): "SEP or p ≥ {threshold:.2f}" {cells("either")}; the logistic combiner '
+            f"{cells('combiner')}; SEP alone {cells('sep')}."
+        )
+    return lines
 
 
 def _pct1(value: float) -> str:
@@ -258,7 +345,9 @@ def campaign_section(
                 [f"{v:g}" for v in rows["sigma"].unique()], manifest["config"]["realistic"]["sigma"]
             )
         )
-        lines += beyond_lines(folder / "tables", nearest) + [""]
+        lines += (
+            beyond_lines(folder / "tables", nearest) + comparison_lines(folder / "tables", nearest) + [""]
+        )
     lines += [
         f"![{name}]({folder}/figures/{name}.png)"
         for name in figures
@@ -304,6 +393,83 @@ def benchmark_rows(path: Path) -> list[str]:
     return lines
 
 
+VARIANTS_BEGIN = "<!-- variants:begin (generated by python -m blendhunter.results_table --variants) -->"
+VARIANTS_END = "<!-- variants:end -->"
+FAINT_BIN = 3.0  # companions whose noiseless peak is 3-5 sigma: BlendHunter's blind spot
+
+
+def _faint_recall(companion: pd.DataFrame, method: str, dataset: str, sigma: float) -> str:
+    """Share of blends with a 3-5 sigma companion called blended (n_correct / scored);
+    SEP's realistic rows carry no training sigma and appear once."""
+    rows = companion[
+        (companion["quantity"] == "companion_snr")
+        & (companion["method"] == method)
+        & (companion["dataset"] == dataset)
+        & (companion["bin_lo"] == FAINT_BIN)
+    ]
+    if method == "sep" and dataset == "realistic":
+        rows = rows.head(1)
+    else:
+        rows = rows[rows["train_sigma"] == sigma]
+    scored = (rows["n"] - rows["n_failed"]).sum()
+    return _pct(rows["n_correct"].sum() / scored) if scored else "-"
+
+
+def variant_rows(folders: list[Path]) -> list[str]:
+    """One row per variant bundle and training sigma (and SEP's on the same stamps):
+    realistic AUC, accuracy per subset at p >= 0.5 (± galaxy-bootstrap s.e.), accuracy at
+    SEP's false-positive rate, and the share of 3-5 sigma companions found."""
+    lines = [
+        "| variant | σ | AUC realistic | AUC parametric | all | close | distant | isolated "
+        "| close at SEP's FPR | distant at SEP's FPR | 3-5σ companions found, parametric / realistic |",
+        "|---" * 11 + "|",
+    ]
+    sep_rows = {}
+    for folder in folders:
+        tables = folder / "tables"
+        comparison = pd.read_csv(tables / "sep_comparison.csv")
+        roc = pd.read_csv(tables / "roc_auc.csv")
+        companion = pd.read_csv(tables / "accuracy_vs_companion.csv")
+        for sigma, group in comparison.groupby("train_sigma"):
+            real = group[group["dataset"] == "realistic"].set_index("subset")
+            heads = roc[(roc["method"] == "blendhunter") & (roc["train_sigma"] == sigma)]
+            auc = {d: heads[heads["dataset"] == d]["auc"].mean() for d in ("realistic", "parametric")}
+            cells = [
+                f"{_pct(real.loc[s, 'bh_accuracy'])} ± {_pct(real.loc[s, 'bh_se_galaxies'])}" for s in SUBSETS
+            ]
+            cells += [_pct(real.loc[s, "bh_matched_accuracy"]) for s in ("close", "distant")]
+            faint = [_faint_recall(companion, "blendhunter", d, sigma) for d in ("parametric", "realistic")]
+            cells.append(" / ".join(faint))
+            lines.append(
+                f"| {folder.name} | {sigma:g} | {auc['realistic']:.3f} | {auc['parametric']:.3f} | "
+                + " | ".join(cells)
+                + " |"
+            )
+            sep_cells = [
+                f"{_pct(real.loc[s, 'sep_accuracy'])} ± {_pct(real.loc[s, 'sep_se_galaxies'])}"
+                for s in SUBSETS
+            ]
+            sep_faint = [_faint_recall(companion, "sep", d, sigma) for d in ("parametric", "realistic")]
+            matched = [_pct(real.loc[s, "sep_accuracy"]) for s in ("close", "distant")]
+            sep_rows[sigma] = (
+                f"| SEP (failures left out) | {sigma:g} | - | - | "
+                + " | ".join([*sep_cells, *matched, " / ".join(sep_faint)])
+                + " |"
+            )
+    return lines + [sep_rows[s] for s in sorted(sep_rows)]
+
+
+def write_variants(doc: Path, folders: list[Path]) -> None:
+    """Rewrite the variant comparison table of `doc` (between its markers)."""
+    text = doc.read_text()
+    if VARIANTS_BEGIN not in text or VARIANTS_END not in text:
+        raise SystemExit(f"{doc}: no {VARIANTS_BEGIN} ... {VARIANTS_END} markers to replace between")
+    head, rest = text.split(VARIANTS_BEGIN, 1)
+    _, tail = rest.split(VARIANTS_END, 1)
+    table = "\n".join(variant_rows(folders))
+    doc.write_text(f"{head}{VARIANTS_BEGIN}\n\n{table}\n\n{VARIANTS_END}{tail}")
+
+
 def readme_section(reference: Path, default: Path, benchmark: Path) -> str:
     lines = campaign_section(
         reference,
@@ -337,7 +503,14 @@ def main(argv=None) -> int:
         "--readme", type=Path, nargs=3, metavar=("README", "REFERENCE", "DEFAULT"),
         help="rewrite README's Results section from two bundles",
     )  # fmt: skip
+    parser.add_argument(
+        "--variants", type=Path, nargs="+", metavar=("DOC", "BUNDLE"),
+        help="rewrite DOC's variant comparison table from variant bundles",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    if args.variants:
+        write_variants(args.variants[0], args.variants[1:])
+        return 0
     if args.readme:
         write_readme(*args.readme)
         return 0

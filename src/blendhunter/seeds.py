@@ -20,6 +20,7 @@ GALAXY_NOISE_PAD = 7  # noise padding of real COSMOS galaxy images
 CALIBRATION = 8  # noise of the int8 calibration stamps
 LEARNING_CURVE = 9  # nested training subsets
 RANDOM_WEIGHTS = 10  # the randomly initialised VGG-16 of the pre-training ablation
+BOOTSTRAP = 11  # the bootstrap over real galaxies (comparison with SEP)
 
 STREAMS = {"parametric": PARAMETRIC, "realistic": REALISTIC}
 

@@ -31,13 +31,14 @@ LABELS = np.array(["isolated", "blended"])
 VALIDATION_BATCH = 4096  # inference only: larger batches, fewer calls
 
 
-def build_head(dropout: float = 0.1, seed: int = 0):
+def build_head(dropout: float = 0.1, seed: int = 0, input_shape: tuple = FEATURE_SHAPE):
+    """The paper's head on features of `input_shape` (the feature layer's output)."""
     import keras
 
     keras.utils.set_random_seed(seed)
     return keras.Sequential(
         [
-            keras.Input(shape=FEATURE_SHAPE),
+            keras.Input(shape=tuple(input_shape)),
             keras.layers.Flatten(),
             keras.layers.Dense(256, activation="linear"),
             keras.layers.Dropout(dropout, seed=seed),
@@ -116,7 +117,7 @@ def train_head(
     """
     import keras
 
-    model = build_head(settings["dropout"], seed)
+    model = build_head(settings["dropout"], seed, x_train.shape[1:])
     steps = steps_per_execution(len(x_train), settings["batch_size"]) if fast else 1
     model.compile(
         optimizer=keras.optimizers.Adam(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from . import engine, training
+from . import engine, features, training
 from .simulate import chunk_bounds
 
 # Output layout (one place). {sigma} is formatted by sigma_label.
@@ -24,9 +24,11 @@ REALISTIC_FEATURES = "results/features/realistic.h5"
 MODEL_DIR = "results/models/sigma{sigma}/real{realisation}"
 PREDICTIONS_TEST = "results/predictions/parametric/sigma{sigma}/real{realisation}.csv"
 PREDICTIONS_REALISTIC = "results/predictions/realistic/sigma{sigma}/real{realisation}.csv"
+PREDICTIONS_VALIDATION = "results/predictions/validation/sigma{sigma}/real{realisation}.csv"
 CALIBRATION = f"{MODEL_DIR}/{training.CALIBRATION_FILE}"  # temperature and F1 thresholds
 SEP_TEST = "results/sep/parametric/sigma{sigma}/real{realisation}.csv"
 SEP_REALISTIC = "results/sep/realistic.csv"
+SEP_VALIDATION = "results/sep/validation/sigma{sigma}/real{realisation}.csv"  # for combinations
 METRICS = "results/metrics/sigma{sigma}/real{realisation}.csv"
 SUMMARY = "results/summary/sigma{sigma}.csv"
 LEARNING_CURVE_POINT = "results/learning_curve/sigma{sigma}/real{realisation}/n{n}.csv"
@@ -47,6 +49,10 @@ TABLES = {
     "calibration": "results/tables/calibration.csv",
     "purity": "results/tables/purity.csv",
     "pretraining": "results/tables/pretraining.csv",
+    "sep_comparison": "results/tables/sep_comparison.csv",
+    "sep_comparison_summary": "results/tables/sep_comparison_summary.csv",
+    "combination": "results/tables/combination.csv",
+    "combination_summary": "results/tables/combination_summary.csv",
 }
 FIGURES = {
     "separation": "results/figures/accuracy_vs_separation",
@@ -75,6 +81,7 @@ RANDOM_REALISTIC_FEATURES = f"{RANDOM_DIR}/features/realistic.h5"
 RANDOM_MODEL_DIR = f"{RANDOM_DIR}/models/sigma{{sigma}}/real{{realisation}}"
 RANDOM_PREDICTIONS_TEST = f"{RANDOM_DIR}/predictions/parametric/sigma{{sigma}}/real{{realisation}}.csv"
 RANDOM_PREDICTIONS_REALISTIC = f"{RANDOM_DIR}/predictions/realistic/sigma{{sigma}}/real{{realisation}}.csv"
+RANDOM_PREDICTIONS_VALIDATION = f"{RANDOM_DIR}/predictions/validation/sigma{{sigma}}/real{{realisation}}.csv"
 CATALOGUE_MANIFEST = "resources/{catalogue}.json"
 COSMOS_DOWNLOAD = "resources/cosmos_download"
 
@@ -150,9 +157,14 @@ def mem_merge(config: dict, kind: str) -> int:
     return 800 + math.ceil(2 * config[kind]["chunk_size"] * STAMP_BYTES / 1e6)
 
 
+def feature_values(config: dict) -> int:
+    """Floats per stamp of the configured feature layer (2,048 for block5_pool)."""
+    return math.prod(features.feature_shape(config["features"]["layer"]))
+
+
 def mem_tensorflow(config: dict) -> int:
-    """Features and training stream batches: bounded whatever the set size."""
-    return TF_BASE_MB + math.ceil(config["parametric"]["n_stamps"] * 2048 * 4 * 2 / 1e6)
+    """Features stream batches; training holds one set's features (twice, with headroom)."""
+    return TF_BASE_MB + math.ceil(config["parametric"]["n_stamps"] * feature_values(config) * 4 * 2 / 1e6)
 
 
 def runtime_minutes(n_stamps: int, per_second: float, floor: int = 10) -> int:
@@ -165,9 +177,9 @@ def campaign_weights(config: dict) -> str:
     return NETWORK_WEIGHTS[config["features"]["weights"]]
 
 
-def exported_models(weights: str) -> dict[str, str]:
-    """The ONNX models (float32, int8) exported from a weights file, beside it."""
-    return {k: str(v) for k, v in engine.model_paths(weights).items()}
+def exported_models(weights: str, layer: str = features.DEFAULT_LAYER) -> dict[str, str]:
+    """The ONNX models (float32, int8) exported from a weights file up to `layer`, beside it."""
+    return {k: str(v) for k, v in engine.model_paths(weights, layer).items()}
 
 
 def engine_model(config: dict, weights: str | None = None) -> dict:
@@ -175,7 +187,8 @@ def engine_model(config: dict, weights: str | None = None) -> dict:
     cfg = config["features"]
     if cfg["engine"] == "tensorflow":
         return {}
-    return {"engine_model": exported_models(weights or campaign_weights(config))[cfg["precision"]]}
+    models = exported_models(weights or campaign_weights(config), cfg["layer"])
+    return {"engine_model": models[cfg["precision"]]}
 
 
 def pretraining_realistic_stamps(config: dict) -> int:

@@ -1,11 +1,11 @@
-"""Rule vgg16_onnx: the Keras VGG-16 conv base exported once to ONNX."""
+"""Rule vgg16_onnx: the Keras VGG-16 conv base exported once to ONNX, up to features.layer."""
 
 from blendhunter import engine
 from blendhunter.logs import run
 
 
 def main(smk):
-    engine.export_onnx(smk.input.weights, smk.output[0])
+    engine.export_onnx(smk.input.weights, smk.output[0], smk.params.layer)
 
 
 run(main, snakemake)  # noqa: F821

@@ -8,7 +8,9 @@ from blendhunter.stamps import StampSet
 
 def main(smk):
     cfg = smk.params.features
-    infer = engine.load(cfg["engine"], smk.input.weights, cfg["precision"], smk.threads)
+    layer = cfg["layer"]
+    engine_model = getattr(smk.input, "engine_model", None)
+    infer = engine.load(cfg["engine"], smk.input.weights, cfg["precision"], smk.threads, engine_model, layer)
     stamp_set = StampSet(smk.input.stamps)
     realisation = int(stamp_set.attrs.get("realisation", 0))
     features.write_features(
@@ -27,6 +29,7 @@ def main(smk):
             "vgg16_weights_md5": md5sum(smk.input.weights),
         },
         augment_cfg=cfg["augment"],
+        layer=layer,
         first=getattr(smk.params, "first", None),
         augment_seed=seeds.integer_seed(
             smk.config["seed"], seeds.AUGMENT, seeds.sigma_key(stamp_set.sigma), realisation

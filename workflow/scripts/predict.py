@@ -1,5 +1,5 @@
-"""Rule predict: one head's blend probabilities on its test split and on the realistic
-set, and its calibration (temperature, F1-best thresholds) fitted on its validation split."""
+"""Rule predict: one head's blend probabilities on its test and validation splits and on
+the realistic set, and its calibration (temperature, F1-best thresholds) fitted on its validation split."""
 
 import logging
 
@@ -21,9 +21,12 @@ def write_predictions(model, features_path, split, threshold, out) -> None:
 def main(smk):
     features.configure_threads(smk.threads)
     model = training.load_head(smk.input.head.rsplit("/", 1)[0])
-    x, truth, _ = features.read_features(smk.input.features, "validation")
-    calibration = scores.calibration_summary(truth, training.predict(model, x))
+    x, truth, indices = features.read_features(smk.input.features, "validation")
+    p_validation = training.predict(model, x)
+    calibration = scores.calibration_summary(truth, p_validation)
     log.info("calibration: %s", calibration)
+    with atomic_path(smk.output.validation) as tmp:
+        training.predictions_frame(indices, p_validation, smk.params.threshold).to_csv(tmp, index=False)
     write_predictions(model, smk.input.features, "test", smk.params.threshold, smk.output.test)
     write_predictions(model, smk.input.realistic_features, None, smk.params.threshold, smk.output.realistic)
     write_json(smk.output.calibration, calibration)

@@ -1,4 +1,4 @@
-"""Rules sep_parametric, sep_realistic: SEP label of every test stamp of one set."""
+"""Rules sep_parametric, sep_validation, sep_realistic: SEP label of every stamp of one split."""
 
 import logging
 
@@ -10,9 +10,10 @@ from blendhunter.stamps import StampSet
 def main(smk):
     params = sep_baseline.SepParams.from_config(smk.params.sep)
     stamp_set = StampSet(smk.input.stamps)
-    indices = stamp_set.indices("test")
+    split = smk.params.split
+    indices = stamp_set.indices(split)
     if not len(indices):
-        raise ValueError(f"{smk.input.stamps} has no test stamps")
+        raise ValueError(f"{smk.input.stamps} has no {split} stamps")
     log = logging.getLogger(__name__)
     log.info("SEP on %d stamps of %s, sigma %g, %s", len(indices), smk.input.stamps, stamp_set.sigma, params)
     labels = sep_baseline.label_set(stamp_set, indices, params)

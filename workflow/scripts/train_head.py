@@ -45,6 +45,7 @@ def main(smk):
             "train_sigma": sigma,
             "realisation": realisation,
             "preprocessing": feature_attrs["preprocessing"],
+            "layer": feature_attrs.get("layer", features.DEFAULT_LAYER),
             "precision": feature_attrs["precision"],
             "engine": feature_attrs.get("engine", "tensorflow"),
             "weights": feature_attrs.get("weights", "imagenet"),

@@ -1,0 +1,49 @@
+"""Rule sep_comparison: BlendHunter against SEP per head and subset, SEP's failures both
+ways, combined uncertainties, a bootstrap over real galaxies and a matched operating point."""
+
+import pandas as pd
+
+from blendhunter import comparison, metrics, seeds
+from blendhunter.logs import run
+from blendhunter.scores import read_scores
+from blendhunter.stamps import read_meta
+
+
+def sep_labels(truth, path):
+    return metrics.align(truth, metrics.read_labels(path), str(path))
+
+
+def main(smk):
+    inp, p = smk.input, smk.params
+    realistic_groups = read_meta(inp.realistic_set)["id1"].to_numpy()
+    frames = []
+    paths = zip(
+        p.sets, inp.parametric_sets, inp.bh_parametric, inp.bh_realistic, inp.sep_parametric, strict=True
+    )
+    for (sigma, r), stamps, bh_test, bh_real, sep_test in paths:
+        ids = {"train_sigma": float(sigma), "realisation": int(r)}
+        _, p_test, truth_test = read_scores(stamps, bh_test, "test")
+        _, p_real, truth_real = read_scores(inp.realistic_set, bh_real)
+        for dataset, truth, p_blend, sep_path, groups in (
+            ("parametric", truth_test, p_test, sep_test, None),
+            ("realistic", truth_real, p_real, inp.sep_realistic, realistic_groups[truth_real.index]),
+        ):
+            frames.append(
+                comparison.compare(
+                    truth,
+                    p_blend,
+                    sep_labels(truth, sep_path),
+                    p.threshold,
+                    p.close_separation,
+                    groups=groups,
+                    seed=seeds.integer_seed(smk.config["seed"], seeds.BOOTSTRAP),
+                    dataset=dataset,
+                    **ids,
+                )  # fmt: skip
+            )
+    table = pd.concat(frames, ignore_index=True)
+    metrics.write_csv(table, smk.output.per_head)
+    metrics.write_csv(comparison.summarise(table), smk.output.summary)
+
+
+run(main, snakemake)  # noqa: F821
