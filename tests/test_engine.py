@@ -166,7 +166,7 @@ def test_classify_gives_the_same_labels_with_each_engine(model_dir, weights, exp
     for name in engine.ENGINES:
         out = tmp_path / f"{name}.csv"
         args = ("--model", model_dir, "--vgg16-weights", weights, "--output", out, "--batch-size", 16)
-        result = classify(*args, "--engine", name, cube)
+        result = classify(*args, "--engine", name, "--allow-mismatch", cube)
         assert result.returncode == 0, result.stderr
         tables[name] = pd.read_csv(out)
     assert len(tables["tensorflow"]) == 40
@@ -298,3 +298,107 @@ def test_features_jobs_with_each_engine_agree(tmp_path):
         handle["block5_conv3"]["block5_conv3/bias:0"][0] += 1.0
     planned = run_snakemake(tmp_path, configfile, "-n", onnx)
     assert "rule vgg16_onnx" in planned.stdout, planned.stdout
+
+
+# --- classify never writes a wrong answer -----------------------------------------------------
+# Each test fails on the code before these checks: --batch-size -1 wrote uninitialised
+# probabilities with exit 0; --output overwrote any file, the input included; other
+# weights, engine or precision only warned; a damaged head or JSON ended in a traceback.
+
+
+def base_args(model_dir, weights, out):
+    return ("--model", model_dir, "--vgg16-weights", weights, "--output", out)
+
+
+@pytest.mark.parametrize("size", ["0", "-1"])
+def test_classify_refuses_a_batch_size_below_one(model_dir, weights, cube, tmp_path, size):
+    out = tmp_path / "out.csv"
+    result = classify(*base_args(model_dir, weights, out), "--batch-size", size, cube)
+    assert result.returncode == 2 and "must be at least 1" in result.stderr
+    assert not out.exists()
+
+
+def test_classify_never_overwrites_without_asking_and_never_the_input(model_dir, weights, cube, tmp_path):
+    out = tmp_path / "out.csv"
+    out.write_text("keep me\n")
+    result = classify(*base_args(model_dir, weights, out), cube)
+    assert result.returncode == 2 and "exists; give another path or --overwrite" in result.stderr
+    assert out.read_text() == "keep me\n"
+    assert classify(*base_args(model_dir, weights, out), "--overwrite", cube).returncode == 0
+    assert out.read_text().startswith("index,p_blend,label")
+    before = cube.read_bytes()
+    result = classify(*base_args(model_dir, weights, cube), "--overwrite", cube)
+    assert result.returncode == 2 and "is the input file" in result.stderr
+    assert cube.read_bytes() == before
+
+
+def test_classify_refuses_features_unlike_the_heads_training(model_dir, weights, exported, cube, tmp_path):
+    out = tmp_path / "out.csv"
+    result = classify(*base_args(model_dir, weights, out), "--engine", "tensorflow", cube)
+    assert result.returncode == 2 and "--engine tensorflow (the head's: onnxruntime)" in result.stderr
+    result = classify(*base_args(model_dir, weights, out), "--precision", "int8", cube)
+    assert result.returncode == 2 and "--precision int8 (the head's: float32)" in result.stderr
+    other = tmp_path / "other.h5"
+    shutil.copy(weights, other)
+    with h5py.File(other, "r+") as handle:
+        handle["block5_conv3"]["block5_conv3/bias:0"][0] += 1.0
+    result = classify(*base_args(model_dir, other, out), cube)
+    assert result.returncode == 2 and "--vgg16-weights (md5)" in result.stderr
+    assert not out.exists()
+    result = classify(*base_args(model_dir, weights, out), "--engine", "tensorflow", "--allow-mismatch", cube)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    "damage, named",
+    [
+        (lambda d: (d / training.HEAD_FILE).write_bytes(b"not a keras file"), "head.keras cannot be loaded"),
+        (lambda d: (d / training.METADATA_FILE).write_text("{ truncated"), "unreadable head metadata"),
+        (lambda d: (d / training.CALIBRATION_FILE).write_text("[]"), "unreadable calibration"),
+    ],
+    ids=["head", "metadata", "calibration"],
+)
+def test_classify_damaged_model_files_exit_2_with_one_line(weights, cube, tmp_path, damage, named):
+    model = tiny_head(tmp_path / "model", weights)
+    write_json(model / training.CALIBRATION_FILE, {"temperature": 1.0})
+    damage(model)
+    out = tmp_path / "out.csv"
+    result = classify(*base_args(model, weights, out), "--calibrated", cube)
+    assert result.returncode == 2 and named in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and not out.exists()
+
+
+def test_classify_unwritable_output_exits_2(model_dir, weights, cube, tmp_path):
+    out = tmp_path / "missing" / "out.csv"
+    result = classify(*base_args(model_dir, weights, out), cube)
+    assert result.returncode == 2 and "cannot be written" in result.stderr, result.stderr
+
+
+def test_classify_streams_gzipped_and_scaled_integer_cubes(model_dir, weights, exported, tmp_path):
+    data = np.round(np.random.default_rng(2).normal(0, 10, (20, 51, 51)) * 2).astype(np.int16)
+    data[:, 20:31, 20:31] += 400
+    plain, gzipped, scaled = tmp_path / "p.fits", tmp_path / "g.fits.gz", tmp_path / "s.fits"
+    fits.PrimaryHDU(data.astype(np.float32)).writeto(plain)
+    fits.PrimaryHDU(data.astype(np.float32)).writeto(gzipped)
+    hdu = fits.PrimaryHDU(data)
+    hdu.scale("int16", bzero=100, bscale=1.0)  # stored integers, BZERO applied on read
+    hdu.writeto(scaled)
+    tables = {}
+    for path in (plain, gzipped, scaled):
+        out = tmp_path / f"{path.name}.csv"
+        result = classify(*base_args(model_dir, weights, out), "--batch-size", 6, path)
+        assert result.returncode == 0, result.stderr
+        tables[path] = pd.read_csv(out)
+    pd.testing.assert_frame_equal(tables[plain], tables[gzipped])
+    pd.testing.assert_frame_equal(tables[plain], tables[scaled], atol=1e-6)
+
+
+def test_classify_names_values_beyond_float32(model_dir, weights, tmp_path):
+    data = np.ones((4, 51, 51))
+    data[2, 5, 5] = 1e300  # finite in float64, infinite once cast to float32
+    path = tmp_path / "big.fits"
+    fits.PrimaryHDU(data).writeto(path)
+    out = tmp_path / "out.csv"
+    result = classify(*base_args(model_dir, weights, out), path)
+    assert result.returncode == 2 and "stamp 2" in result.stderr and "beyond-float32" in result.stderr
+    assert not out.exists()

@@ -210,7 +210,10 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
     assert (realistic_all["n"] == wf.pretraining_realistic_stamps(cfg)).all()  # the first 50
 
     text = results_table.summary(tmp_path / "results" / "tables")
-    assert "| SEP (± binomial s.e.) |" in text and f"| BlendHunter, trained at σ {sigmas[0]} |" in text
+    assert "| SEP, failures left out (± binomial s.e.) |" in text and "| SEP failures |" in text
+    assert (
+        "| SEP, failures counted as errors |" in text and f"| BlendHunter, trained at σ {sigmas[0]} |" in text
+    )
     bundle = tmp_path / "docs" / "tiny"
     results_table.bundle(tmp_path / "results" / "tables", bundle, [configfile], "snakemake (test)", 61.0)
     assert (bundle / "MANIFEST.json").exists() and (bundle / "summary.md").exists()
@@ -219,10 +222,15 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
     readme.write_text(f"intro\n{results_table.README_BEGIN}\nstale\n{results_table.README_END}\nend\n")
     (tmp_path / "benchmarks").mkdir()
     shutil.copy(REPO / results_table.BENCHMARK_JSON, tmp_path / "benchmarks")
-    results_table.write_readme(readme, bundle, bundle)
+    results_table.write_readme(readme, bundle, bundle, bundle)  # the last as the "improved" one
     written = readme.read_text()
     assert written.startswith("intro\n") and written.endswith("end\n") and "stale" not in written
     assert "minus SEP, realistic set" in written and "| `onnxruntime` / float32 (**default**) |" in written
+    assert (
+        "At SEP's false-positive rate" in written
+        and "Bootstrap over the realistic set's real galaxies" in written
+    )
+    assert "side by side" in written and "BlendHunter and SEP together" in written
 
     sep_labels = pd.read_csv(tmp_path / wf.SEP_REALISTIC)
     assert {"index", "label", "n_detections", "failed"} <= set(sep_labels.columns)

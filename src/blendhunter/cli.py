@@ -30,6 +30,7 @@ from .features import INPUT_SIZE
 STAMP_SIZES = (51, INPUT_SIZE)
 FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fits.gz", ".fit.gz")
 HDF5_SUFFIXES = (".h5", ".hdf5")
+EDGE_WIDTH = 5  # px of a 51x51 stamp's frame that estimate its noise for the padding
 
 
 class InputError(ValueError):
@@ -46,11 +47,17 @@ def _check_shape(shape: tuple, source: str) -> tuple:
 
 
 def _check_finite(batch: np.ndarray, first: int, source: str) -> np.ndarray:
+    """The batch as float32, or an InputError naming the first stamp with NaN, infinite or
+    beyond-float32 pixels (which would become infinite)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        batch = np.asarray(batch).astype(np.float32)
     bad = ~np.isfinite(batch)
     if bad.any():
         stamp = first + int(np.flatnonzero(bad.any(axis=(1, 2)))[0])
-        raise InputError(f"{source}: stamp {stamp} contains NaN or infinite pixels; replace or drop it")
-    return batch.astype(np.float32)
+        raise InputError(
+            f"{source}: stamp {stamp} contains NaN, infinite or beyond-float32 pixels; replace or drop it"
+        )
+    return batch
 
 
 class StampSource:
@@ -70,18 +77,30 @@ class StampSource:
             raise InputError(f"{self.path}: unknown format; give a .fits cube or a workflow .h5 stamp file")
 
     def _open_fits(self) -> None:
+        """The primary HDU, read by sections: a batch at a time, also for gzipped and
+        scaled-integer (BSCALE/BZERO) cubes."""
         from astropy.io import fits
 
         try:
-            self._hdul = fits.open(self.path, memmap=True)
-            data = self._hdul[0].data
-        except (OSError, ValueError) as err:
+            # sections read from the file by seeks; memmap cannot hold scaled data
+            self._hdul = fits.open(self.path, memmap=False)
+            hdu = self._hdul[0]
+            shape = tuple(hdu.shape)
+        except (OSError, ValueError, IndexError) as err:
             raise InputError(f"{self.path}: not a readable FITS file ({err})") from err
-        if data is None or data.size == 0:
+        if not shape or 0 in shape:
             raise InputError(f"{self.path}: no stamps (the primary HDU is empty)")
-        self.shape = _check_shape(data.shape, str(self.path))
-        self._data = data.reshape(self.shape)
-        self._read = lambda start, stop: np.asarray(self._data[start:stop])
+        self.shape = _check_shape(shape, str(self.path))
+        single = len(shape) == 2
+
+        def read(start: int, stop: int) -> np.ndarray:
+            try:
+                data = hdu.section[:, :] if single else hdu.section[start:stop]
+            except (OSError, ValueError, EOFError) as err:
+                raise InputError(f"{self.path}: stamps {start}..{stop - 1} cannot be read ({err})") from err
+            return np.asarray(data).reshape(-1, *self.shape[1:])
+
+        self._read = read
 
     def _open_hdf5(self) -> None:
         from .stamps import StampSet
@@ -107,21 +126,12 @@ class StampSource:
             yield start, batch
 
 
-def edge_sigma(stamps: np.ndarray, width: int = 5) -> np.ndarray:
-    """Per-stamp noise sigma from the outer frame of pixels (1.4826 x MAD)."""
-    frame = np.ones(stamps.shape[1:], dtype=bool)
-    frame[width:-width, width:-width] = False
-    pixels = stamps[:, frame]
-    mad = np.median(np.abs(pixels - np.median(pixels, axis=1, keepdims=True)), axis=1)
-    return 1.4826 * mad
-
-
 def pad_like_training(stamps: np.ndarray, mode: str = "noise", seed: int = 0, first_index: int = 0):
     """51x51 stamps to 65x65. Training stamps were padded *before* noise was added,
     so with mode 'noise' the border gets Gaussian noise of each stamp's own
     (edge-estimated) sigma, from a stream per stamp index (the same whatever the
     batch size); 'zeros' leaves it empty."""
-    from .features import pad_stamps
+    from .features import border_sigma, pad_stamps
 
     padded = pad_stamps(stamps)
     if mode == "zeros":
@@ -129,7 +139,7 @@ def pad_like_training(stamps: np.ndarray, mode: str = "noise", seed: int = 0, fi
     border = np.ones(padded.shape[1:], dtype=bool)
     pad = (padded.shape[1] - stamps.shape[1]) // 2
     border[pad:-pad, pad:-pad] = False
-    sigma = edge_sigma(stamps)
+    sigma = border_sigma(stamps, EDGE_WIDTH)
     for row in range(len(stamps)):
         rng = np.random.default_rng([seed, first_index + row])
         padded[row, border] = rng.standard_normal(int(border.sum())) * sigma[row]
@@ -158,6 +168,26 @@ def head_dirs(model: Path) -> list[Path]:
     return found
 
 
+def load_head(model_dir: Path):
+    """A head, or an InputError that says which file is damaged."""
+    from .training import HEAD_FILE, load_head
+
+    try:
+        return load_head(model_dir)
+    except Exception as err:  # Keras raises many kinds for a damaged file
+        raise InputError(
+            f"--model {model_dir}: {HEAD_FILE} cannot be loaded ({type(err).__name__}); "
+            "rebuild it with the workflow (rule train_head)"
+        ) from err
+
+
+def _read_json(path: Path, what: str) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as err:
+        raise InputError(f"{path}: unreadable {what} ({err}); rebuild it with the workflow") from err
+
+
 def read_model_metadata(model_dir: Path) -> dict:
     from .training import HEAD_FILE, METADATA_FILE
 
@@ -167,7 +197,7 @@ def read_model_metadata(model_dir: Path) -> dict:
                 f"--model {model_dir}: no {name}; give a directory made by the workflow, "
                 "e.g. results/models/sigma15/real0"
             )
-    return json.loads((model_dir / METADATA_FILE).read_text())
+    return _read_json(model_dir / METADATA_FILE, "head metadata")
 
 
 SHARED_METADATA = ("preprocessing", "layer", "precision", "engine", "weights", "vgg16_weights_md5")
@@ -195,7 +225,10 @@ def read_temperature(model_dir: Path) -> float:
             f"--calibrated: no {CALIBRATION_FILE} in {model_dir}; build it with "
             f"snakemake {model_dir}/{CALIBRATION_FILE} (rule predict), or leave out --calibrated"
         )
-    return float(json.loads(path.read_text())["temperature"])
+    calibration = _read_json(path, "calibration")
+    if not isinstance(calibration.get("temperature"), (int, float)):
+        raise InputError(f"{path}: no temperature in it; rebuild it with the workflow (rule predict)")
+    return float(calibration["temperature"])
 
 
 def head_layer(metadata: dict) -> str:
@@ -230,6 +263,7 @@ def classify(args: argparse.Namespace) -> int:
     from .resources import ResourceError, check_vgg16_weights, md5sum
     from .scores import apply_temperature
 
+    check_output(Path(args.output), Path(args.stamps), args.overwrite)
     dirs = head_dirs(Path(args.model))
     metadata = ensemble_metadata(dirs)
     temperatures = [read_temperature(d) for d in dirs] if args.calibrated else [1.0] * len(dirs)
@@ -237,17 +271,11 @@ def classify(args: argparse.Namespace) -> int:
         check_vgg16_weights(args.vgg16_weights)
     except ResourceError as err:
         raise InputError(str(err).replace("resources.vgg16_weights", "--vgg16-weights")) from err
-    if md5sum(args.vgg16_weights) != metadata.get("vgg16_weights_md5"):
-        logging.warning(
-            "--vgg16-weights differs (md5) from the weights the head was trained on "
-            "(features.weights: %s, e.g. resources/vgg16_notop.h5 or vgg16_random.h5); "
-            "results are only valid for the same weights",
-            metadata.get("weights", "imagenet"),
-        )
+    check_matches_training(args, metadata, md5sum(args.vgg16_weights))
     source = StampSource(args.stamps)
     threshold = args.threshold if args.threshold is not None else metadata.get("threshold", 0.5)
     infer = load_engine(args, metadata)
-    heads = [training.load_head(d) for d in dirs]
+    heads = [load_head(d) for d in dirs]
     p_heads = np.empty((len(heads), len(source)))
     with tqdm(total=len(source), unit="stamp", disable=args.quiet or len(source) < args.batch_size) as bar:
         for start, batch in source.batches(args.batch_size, args.pad):
@@ -263,8 +291,11 @@ def classify(args: argparse.Namespace) -> int:
     table = training.predictions_frame(np.arange(len(source)), p_heads.mean(axis=0), threshold)
     if len(heads) > 1:
         table.insert(2, "p_blend_std", p_heads.std(axis=0))
-    with atomic_path(args.output) as tmp:
-        table.to_csv(tmp, index=False)
+    try:
+        with atomic_path(args.output) as tmp:
+            table.to_csv(tmp, index=False)
+    except OSError as err:
+        raise InputError(f"--output {args.output}: cannot be written ({err.strerror or err})") from err
     counts = table["label"].value_counts().to_dict()
     heads_text = f" (mean of {len(heads)} heads)" if len(heads) > 1 else ""
     print(
@@ -273,6 +304,44 @@ def classify(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def check_output(output: Path, stamps: Path, overwrite: bool) -> None:
+    """Never write over the input; over another existing file only when asked to."""
+    if output.resolve() == stamps.resolve():
+        raise InputError(f"--output {output} is the input file; give another path")
+    if output.exists() and not overwrite:
+        raise InputError(f"--output {output} exists; give another path or --overwrite")
+
+
+def check_matches_training(args: argparse.Namespace, metadata: dict, weights_md5: str) -> None:
+    """Features must be made as the head's were: the same weights, engine and precision."""
+    wanted = {
+        "--vgg16-weights (md5)": (weights_md5, metadata.get("vgg16_weights_md5")),
+        "--engine": (args.engine, metadata.get("engine", "tensorflow")),
+        "--precision": (args.precision, metadata.get("precision")),
+    }
+    differ = [
+        f"{flag} {given} (the head's: {trained})"
+        for flag, (given, trained) in wanted.items()
+        if given is not None and given != trained
+    ]
+    if not differ:
+        return
+    text = "; ".join(differ)
+    if not args.allow_mismatch:
+        raise InputError(
+            f"the head was trained on other features: {text}; use the head's settings, "
+            "or --allow-mismatch to run anyway (results are then only approximate)"
+        )
+    logging.warning("running on features unlike the head's training (--allow-mismatch): %s", text)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -300,6 +369,12 @@ def parser() -> argparse.ArgumentParser:
         help="VGG-16 notop ImageNet weights (.h5); default: %(default)s",
     )
     cmd.add_argument("--output", required=True, help="CSV to write: index,p_blend,label")
+    cmd.add_argument("--overwrite", action="store_true", help="replace --output if it exists")
+    cmd.add_argument(
+        "--allow-mismatch",
+        action="store_true",
+        help="run even if the VGG-16 weights, engine or precision differ from the head's training",
+    )
     cmd.add_argument("--threshold", type=float, help="p_blend >= threshold is blended (default: the model's)")
     cmd.add_argument("--engine", choices=ENGINES, help="VGG-16 inference engine (default: the model's)")
     cmd.add_argument("--precision", choices=PRECISIONS, help="default: the model's")
@@ -309,7 +384,7 @@ def parser() -> argparse.ArgumentParser:
         default="noise",
         help="border of 51x51 stamps: noise like the stamp's (as in training, default) or zeros",
     )
-    cmd.add_argument("--batch-size", type=int, default=256)
+    cmd.add_argument("--batch-size", type=positive_int, default=256, help="stamps per batch (>= 1)")
     cmd.add_argument("--threads", type=int, default=0, help="inference threads (0: all cores)")
     cmd.add_argument("--quiet", action="store_true", help="no progress bar")
     cmd.set_defaults(func=classify)

@@ -40,21 +40,23 @@ def feature_shape(layer: str = DEFAULT_LAYER) -> tuple[int, int, int]:
 
 
 def border_sigma(stamps: np.ndarray, border: int = BORDER) -> np.ndarray:
-    """Each stamp's noise sigma from its outer frame, robustly: 1.4826 x MAD, so a galaxy
-    reaching the border barely moves it. Never the true sigma: classify has no truth."""
+    """Each stamp's noise sigma from its outer frame of `border` pixels, robustly:
+    1.4826 x MAD, so a galaxy reaching the border barely moves it (0 for a blank frame).
+    Never the true sigma: classify has no truth."""
     stamps = np.asarray(stamps, dtype=np.float32)
     mask = np.ones(stamps.shape[1:], bool)
     mask[border:-border, border:-border] = False
     frame = stamps[:, mask]
     median = np.median(frame, axis=1, keepdims=True)
-    sigma = 1.4826 * np.median(np.abs(frame - median), axis=1)
-    return np.where(sigma > 0, sigma, 1.0).astype(np.float32)
+    return (1.4826 * np.median(np.abs(frame - median), axis=1)).astype(np.float32)
 
 
 def to_snr(stamps: np.ndarray) -> np.ndarray:
     """Signed stamp / its border noise, clipped to SNR_CLIP and mapped to [0, 1]."""
     low, high = SNR_CLIP
-    snr = np.asarray(stamps, dtype=np.float32) / border_sigma(stamps)[:, None, None]
+    sigma = border_sigma(stamps)
+    sigma[sigma == 0] = 1.0  # a noiseless stamp: its own units
+    snr = np.asarray(stamps, dtype=np.float32) / sigma[:, None, None]
     return (np.clip(snr, low, high) - low) / (high - low)
 
 

@@ -146,8 +146,10 @@ def accuracy_vs_noise(table: pd.DataFrame, subset: str = "all"):
                 continue
             ax.errorbar(
                 stats.index + shift, stats["mean"] * 100, yerr=stats["std"] * 100,
-                color=style["color"], marker=marker, ls=ls, capsize=3, ms=5, label=style["label"],
+                color=style["color"], marker=marker, ls=ls, capsize=3, ms=5,
+                label=style["label"] + (", failures left out" if method == "sep" else ""),
             )  # fmt: skip
+        _sep_failures_counted(ax, rows[rows["method"] == "sep"])
         _sigma_axis(ax, rows["train_sigma"], clamp=True)
         n_real = int(rows["realisation"].nunique())
         ax.set_xlabel(f"Noise standard deviation {SIGMA}")
@@ -156,6 +158,26 @@ def accuracy_vs_noise(table: pd.DataFrame, subset: str = "all"):
         ax.legend()
         fig.tight_layout()
     return fig
+
+
+def _sep_failures_counted(ax, sep: pd.DataFrame) -> None:
+    """SEP with its failures counted as errors (dotted), each level's failure rate marked."""
+    if sep.empty or not sep["n_failed"].any():
+        return
+    sep = sep.assign(
+        counted=sep["accuracy"] * (sep["n"] - sep["n_failed"]) / sep["n"], failed=sep["n_failed"] / sep["n"]
+    )
+    stats = sep.groupby("train_sigma")[["counted", "failed"]].mean()
+    ax.plot(
+        stats.index + 0.15, stats["counted"] * 100, color=SEP["color"], ls=":", marker="x", ms=5,
+        label="SEP, failures counted as errors",
+    )  # fmt: skip
+    for sigma, row in stats.iterrows():
+        if row["failed"] >= 0.0005:
+            ax.annotate(
+                f"{100 * row['failed']:.1f}% fail", (sigma + 0.15, row["counted"] * 100), fontsize=7,
+                textcoords="offset points", xytext=(0, -12), ha="center", color=SEP["color"],
+            )  # fmt: skip
 
 
 def _sigma_axis(ax, sigmas, clamp: bool = False) -> None:
@@ -186,10 +208,11 @@ def relative_accuracy(table: pd.DataFrame, realistic_sigma: float, subsets=("all
                 continue
             style = SUBSET_STYLE.get(subset, {"label": subset})
             sep_acc = _sep_reference(table, subset) * 100
+            failed = _sep_reference(table[table["dataset"] == "realistic"], subset, "n_failed")
             ax.errorbar(
                 stats.index + shift, stats["mean"] * 100, yerr=stats["std"] * 100, capsize=3, ms=5, ls="-",
                 color=style.get("color"), marker=style.get("marker", "o"),
-                label=f"{style['label']} (SEP {sep_acc:.1f}%)",
+                label=f"{style['label']} (SEP {sep_acc:.1f}%, {failed:.0f} failures left out)",
             )  # fmt: skip
         ax.axvline(
             realistic_sigma, color="0.5", ls=":", lw=1.2, label=f"realistic {SIGMA} = {realistic_sigma:g}"

@@ -470,25 +470,87 @@ def write_variants(doc: Path, folders: list[Path]) -> None:
     doc.write_text(f"{head}{VARIANTS_BEGIN}\n\n{table}\n\n{VARIANTS_END}{tail}")
 
 
-def readme_section(reference: Path, default: Path, benchmark: Path) -> str:
+def _nearest(per_sigma: pd.DataFrame, manifest: dict) -> float:
+    rows = per_sigma[(per_sigma["dataset"] == "realistic") & (per_sigma["method"] == "blendhunter")]
+    labels = [f"{v:g}" for v in rows["sigma"].unique()]
+    return float(nearest_sigma(labels, manifest["config"]["realistic"]["sigma"]))
+
+
+def side_by_side(folders: list[Path]) -> list[str]:
+    """The realistic set at the training sigma nearest it, one row per campaign bundle
+    (its feature layer named): accuracy per subset (mean ± spread), AUC, and accuracy at
+    SEP's false-positive rate where the bundle has the comparison table; SEP last."""
+    import json
+
+    lines = [
+        "| realistic set, heads at the σ nearest 14.5 | all | close | distant | isolated | AUC "
+        "| close at SEP's FPR | distant at SEP's FPR |",
+        "|---" * 8 + "|",
+    ]
+    sep_row = ""
+    for folder in folders:
+        manifest = json.loads((folder / "MANIFEST.json").read_text())
+        features_cfg = manifest["config"]["features"]
+        layer = features_cfg.get("layer", "block5_pool")
+        per_sigma = pd.read_csv(folder / "tables" / "per_sigma_summary.csv")
+        sigma = _nearest(per_sigma, manifest)
+        real = per_sigma[(per_sigma["dataset"] == "realistic") & (per_sigma["sigma"] == sigma)]
+        bh = real[real["method"] == "blendhunter"].set_index("subset")
+        cells = [f"{_pct(bh.loc[s, 'accuracy_mean'])} ± {_pct(bh.loc[s, 'accuracy_std'])}" for s in SUBSETS]
+        roc = pd.read_csv(folder / "tables" / "roc_auc.csv")
+        heads = roc[
+            (roc["method"] == "blendhunter") & (roc["dataset"] == "realistic") & (roc["train_sigma"] == sigma)
+        ]
+        cells.append(f"{heads['auc'].mean():.3f}")
+        matched = ["-", "-"]
+        path = folder / "tables" / "sep_comparison_summary.csv"
+        if path.exists():
+            table = pd.read_csv(path)
+            at = table[(table["dataset"] == "realistic") & (table["train_sigma"] == sigma)].set_index(
+                "subset"
+            )
+            matched = [
+                f"{_pct(at.loc[s, 'bh_matched_accuracy'])} ± {_pct(at.loc[s, 'matched_difference_se'])}"
+                for s in ("close", "distant")
+            ]
+        link = f"[{folder.name}]({folder}/summary.md)"
+        name = f"BlendHunter, `{layer}`, `{features_cfg['preprocessing']}` ({link})"
+        lines.append(f"| {name} | " + " | ".join(cells + matched) + " |")
+        sep = real[real["method"] == "sep"].drop_duplicates("subset").set_index("subset")
+        accuracy, scored = sep["accuracy_mean"], sep["n_mean"] - sep["n_failed_mean"]
+        sep_cells = [f"{_pct(accuracy[s])} ± {_pct(_binomial_se(accuracy[s], scored[s]))}" for s in SUBSETS]
+        sep_row = "| SEP, failures left out (± binomial s.e.) | " + " | ".join(sep_cells) + " | - | - | - |"
+    return lines + [sep_row]
+
+
+def readme_section(reference: Path, default: Path, benchmark: Path, improved: list[Path]) -> str:
     lines = campaign_section(
         reference,
         "Reference campaign (`config/reference.yaml`, committed in docs/reference/)",
         ("relative_accuracy_realistic", "learning_curve", "accuracy_vs_companion"),
         reference=True,
     )
+    for folder in improved:
+        lines += ["### The paper's method and the improved features side by side", ""]
+        lines += side_by_side([reference, folder]) + [""]
+        lines += campaign_section(
+            folder,
+            f"Reference campaign with earlier VGG-16 features (committed in {folder}/)",
+            ("relative_accuracy_realistic", "accuracy_vs_companion"),
+            reference=True,
+        )
     lines += campaign_section(default, "Default campaign (`make run`, committed in docs/default/)")
     lines += ["### Speed", ""] + benchmark_rows(benchmark) + [""]
     return "\n".join(lines)
 
 
-def write_readme(readme: Path, reference: Path, default: Path) -> None:
+def write_readme(readme: Path, reference: Path, default: Path, *improved: Path) -> None:
     text = readme.read_text()
     if README_BEGIN not in text or README_END not in text:
         raise SystemExit(f"{readme}: no {README_BEGIN} ... {README_END} markers to replace between")
     head, rest = text.split(README_BEGIN, 1)
     _, tail = rest.split(README_END, 1)
-    section = readme_section(reference, default, readme.parent / BENCHMARK_JSON)
+    section = readme_section(reference, default, readme.parent / BENCHMARK_JSON, list(improved))
     readme.write_text(f"{head}{README_BEGIN}\n\n{section}\n{README_END}{tail}")
 
 
@@ -500,8 +562,8 @@ def main(argv=None) -> int:
     parser.add_argument("--command", default="", help="the command that made the campaign")
     parser.add_argument("--wall-seconds", type=float, default=0.0, help="its wall time")
     parser.add_argument(
-        "--readme", type=Path, nargs=3, metavar=("README", "REFERENCE", "DEFAULT"),
-        help="rewrite README's Results section from two bundles",
+        "--readme", type=Path, nargs="+", metavar="README REFERENCE DEFAULT [IMPROVED]",
+        help="rewrite README's Results section from the reference and default bundles (and improved ones)",
     )  # fmt: skip
     parser.add_argument(
         "--variants", type=Path, nargs="+", metavar=("DOC", "BUNDLE"),
@@ -512,6 +574,8 @@ def main(argv=None) -> int:
         write_variants(args.variants[0], args.variants[1:])
         return 0
     if args.readme:
+        if len(args.readme) < 3:
+            parser.error("--readme needs README REFERENCE DEFAULT [IMPROVED ...]")
         write_readme(*args.readme)
         return 0
     if args.tables is None:
