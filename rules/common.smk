@@ -30,7 +30,7 @@ CONDA_ENV = "../envs/blendhunter.yaml"
 
 
 wildcard_constraints:
-    sigma=r"[0-9]+(\.[0-9]+)?",
+    sigma=bh_config.SIGMA_WILDCARD,
     realisation=r"[0-9]+",
     chunk=r"[0-9]+",
     network="|".join(Path(w).stem for w in wf.NETWORK_WEIGHTS.values()),

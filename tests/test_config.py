@@ -25,14 +25,33 @@ def cfg() -> dict:
     return make_config()
 
 
-def test_shipped_configs_are_valid():
+LAYERED = sorted((REPO / "config").glob("*.yaml")) + sorted((REPO / "config" / "variants").glob("*.yaml"))
+
+
+@pytest.mark.parametrize(
+    "extra", [p for p in LAYERED if p.name not in ("config.yaml", "config.schema.yaml")], ids=lambda p: p.name
+)
+def test_shipped_configs_are_valid(extra):
+    """Every shipped file, layered as its header says: on config.yaml, and the variants on
+    the reference (load validates)."""
     base = REPO / "config" / "config.yaml"
-    bh_config.load(base)
-    bh_config.load(base, REPO / "config" / "offline.yaml")
+    layers = [base]
+    if extra.parent.name == "variants":
+        layers += [REPO / "config" / "reference.yaml", REPO / "config" / "variants" / "study.yaml"]
+    bh_config.load(*layers, extra)
     bh_config.load(base, REPO / "tests" / "configs" / "tiny.yaml")
-    paper = REPO / "config" / "paper.yaml"
-    if paper.exists():
-        bh_config.load(base, paper)
+
+
+def test_stamp_size_and_padding_must_give_the_networks_input(cfg):
+    cfg["stamp"]["pad"] = 6
+    assert "stamp.size + 2 x stamp.pad is 63" in problems(cfg)
+
+
+def test_sigma_labels_are_unique_and_path_safe(cfg):
+    cfg["parametric"]["sigmas"] = [15, 15.0000001]
+    assert "the same file label ['15']" in problems(cfg)
+    cfg["parametric"]["sigmas"] = [1e-7, 15]
+    assert "gives the file label '1e-07'" in problems(cfg)
 
 
 def test_packaged_schema_matches_the_documented_one():
@@ -42,12 +61,12 @@ def test_packaged_schema_matches_the_documented_one():
 
 def test_load_merges_later_files_over_earlier_ones(tmp_path):
     override = tmp_path / "override.yaml"
-    override.write_text("parametric:\n  n_stamps: 60\nstamp:\n  pad: 3\n")
+    override.write_text("parametric:\n  n_stamps: 60\nstamp:\n  close_separation: 8\n")
     base = REPO / "config" / "config.yaml"
     cfg = bh_config.load(base, override)
     defaults = yaml.safe_load(base.read_text())
     assert cfg["parametric"]["n_stamps"] == 60
-    assert cfg["stamp"]["pad"] == 3
+    assert cfg["stamp"]["close_separation"] == 8
     # keys the override does not mention keep their defaults, nested ones too
     assert cfg["parametric"]["split"] == defaults["parametric"]["split"]
     assert cfg["stamp"]["size"] == defaults["stamp"]["size"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -16,10 +17,36 @@ import jsonschema
 import yaml
 
 from . import engine
+from .features import INPUT_SIZE
 
 
 class ConfigError(ValueError):
     """A configuration value is missing, unknown or out of range."""
+
+
+SIGMA_WILDCARD = r"[0-9]+(\.[0-9]+)?"  # the {sigma} wildcard of every output path
+
+
+def sigma_label(sigma: float) -> str:
+    """'15' for 15 and 15.0, '14.5' for 14.5: the {sigma} wildcard's form."""
+    return f"{float(sigma):g}"
+
+
+def _check_sigma_labels(sigmas: list) -> list[str]:
+    """Each noise level must name its own files: labels unique and path-safe."""
+    labels = [sigma_label(s) for s in sigmas]
+    problems = [
+        f"parametric.sigmas: {s!r} gives the file label {label!r}; use a plain decimal such as 15 or 14.5"
+        for s, label in zip(sigmas, labels, strict=True)
+        if not re.fullmatch(SIGMA_WILDCARD, label)
+    ]
+    repeated = sorted({label for label in labels if labels.count(label) > 1})
+    if repeated:
+        problems.append(
+            f"parametric.sigmas: {sigmas} gives the same file label {repeated} to several levels; "
+            "give each noise level once, with at most 6 significant digits"
+        )
+    return problems
 
 
 def schema() -> dict:
@@ -82,8 +109,16 @@ def _check_consistency(config: dict) -> list[str]:
     total = split["train"] + split["validation"] + split["test"]
     if abs(total - 1) > 1e-9:
         problems.append(f"parametric.split: fractions sum to {total:g}; they must sum to 1")
-    if config["stamp"]["size"] % 2 == 0:
-        problems.append(f"stamp.size: {config['stamp']['size']} must be odd (the centre is a pixel)")
+    stamp = config["stamp"]
+    if stamp["size"] % 2 == 0:
+        problems.append(f"stamp.size: {stamp['size']} must be odd (the centre is a pixel)")
+    side = stamp["size"] + 2 * stamp["pad"]
+    if side != INPUT_SIZE:
+        problems.append(
+            f"stamp.size + 2 x stamp.pad is {side}; VGG-16 here takes {INPUT_SIZE}x{INPUT_SIZE} "
+            f"stamps: choose pad = ({INPUT_SIZE} - size) / 2, e.g. size 51 with pad 7"
+        )
+    problems += _check_sigma_labels(config["parametric"]["sigmas"])
     sigmas = {float(s) for s in config["parametric"]["sigmas"]}
     for key in config["training"]["overrides"]:
         if float(key) not in sigmas:

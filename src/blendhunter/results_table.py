@@ -109,7 +109,28 @@ def summary(tables: Path) -> str:
 
 
 def bundle(tables: Path, out: Path, configfiles: list[Path], command: str, wall_seconds: float) -> None:
-    """Tables (CSV), figures (PNG), summary.md and a MANIFEST of how they were made."""
+    """Tables (CSV), figures (PNG), summary.md and a MANIFEST of how they were made, written
+    into a temporary folder and renamed into place whole: an interrupted re-bundle leaves
+    the old bundle or none, never new tables under an old MANIFEST."""
+    import os
+    import shutil
+
+    tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        _write_bundle(tables, tmp, configfiles, command, wall_seconds)
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        if out.exists():
+            out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _write_bundle(
+    tables: Path, out: Path, configfiles: list[Path], command: str, wall_seconds: float
+) -> None:
     import datetime
     import json
     import shutil

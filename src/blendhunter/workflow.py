@@ -10,6 +10,7 @@ import math
 from pathlib import Path
 
 from . import engine, features, training
+from .config import sigma_label
 from .simulate import chunk_bounds
 
 # Output layout (one place). {sigma} is formatted by sigma_label.
@@ -84,11 +85,6 @@ RANDOM_PREDICTIONS_REALISTIC = f"{RANDOM_DIR}/predictions/realistic/sigma{{sigma
 RANDOM_PREDICTIONS_VALIDATION = f"{RANDOM_DIR}/predictions/validation/sigma{{sigma}}/real{{realisation}}.csv"
 CATALOGUE_MANIFEST = "resources/{catalogue}.json"
 COSMOS_DOWNLOAD = "resources/cosmos_download"
-
-
-def sigma_label(sigma: float) -> str:
-    """'15' for 15 and 15.0, '14.5' for 14.5: the {sigma} wildcard's form."""
-    return f"{float(sigma):g}"
 
 
 def sigma_labels(config: dict) -> list[str]:
