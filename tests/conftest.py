@@ -16,6 +16,15 @@ from blendhunter import config as bh_config
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+# A slow test (a real Snakemake run or scheduler) fails after this many seconds instead of
+# hanging CI; fast ones after pyproject's `timeout`. Measured: the slowest took ~4 min.
+SLOW_TIMEOUT_S = 1800
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.get_closest_marker("slow") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT_S))
 
 
 def offline_resources() -> dict:
