@@ -1,4 +1,4 @@
-"""SEP baseline: the labelling rules of SPEC section 5 on constructed detections,
+"""SEP baseline: the labelling rules of docs/science.md (SEP baseline) on constructed detections,
 and real SEP on constructed stamps (Gaussian blobs at known positions)."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The simulation stage through the package API: real GalSim, real COSMOS catalogues.
 
 Stamps are drawn from /work/shared/data (the offline resources), a few dozen
-per kind, and checked against what SPEC section 3 promises: seeding, geometry,
+per kind, and checked against what docs/science.md (Simulation) promises: seeding, geometry,
 brightness cut, PSF and flux scale, labels and splits, and the noise of sets.
 """
 
@@ -26,7 +26,7 @@ CATALOGUE = {"parametric": "cosmos_parametric", "realistic": "cosmos_real"}
 GAL_TYPE = {"parametric": "parametric", "realistic": "real"}
 KINDS = ("parametric", "realistic")
 
-# Tolerances of the physical checks (SPEC section 3)
+# Tolerances of the physical checks (docs/science.md, Simulation)
 FWHM_RANGE = (0.60, 0.70)  # arcsec: mean total PSF FWHM 0.65
 FWHM_AGREEMENT = 0.04  # arcsec between the sets' mean FWHM (10 PSFs each)
 FLUX_FACTOR = 3.0  # median isolated flux of one set within this factor of the other's
@@ -220,7 +220,7 @@ def test_disabling_the_brightness_cut_keeps_faint_galaxies(cfg):
     assert images.shape == (20, 65, 65) and np.isfinite(images).all()
     peaks = columns["peak1"]
     assert (peaks > 0).all()
-    # ~40% of the real galaxies peak below 3 x 14.5 (SPEC section 3): some must be here
+    # ~40% of the real galaxies peak below 3 x 14.5 (docs/science.md, Simulation): some must be here
     assert (peaks < reference).any()
 
 

@@ -1,4 +1,4 @@
-"""VGG-16 bottleneck features (paper Sect. 3.2.1; SPEC section 4).
+"""VGG-16 bottleneck features (paper Sect. 3.2.1).
 
 The ImageNet-weighted convolutional base is frozen and used once per stamp:
 65x65x3 in, the output of one pooling layer out (features.layer: the paper's

@@ -1,4 +1,4 @@
-"""The CFIS-like PSF of paper Sect. 2.3 (SPEC section 3).
+"""The CFIS-like PSF of paper Sect. 2.3 (docs/science.md, Simulation).
 
 Optical Moffat (beta 4.765) with a small random shear, convolved with a
 Kolmogorov atmosphere whose shear components are N(0, atmos_g_std). The

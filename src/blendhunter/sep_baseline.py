@@ -11,7 +11,7 @@ Two steps, kept apart so the labelling can be tested on hand-made detections:
     `err` SEP's 'matched' and 'conv' filtering are equivalent.
 
 `label_detections(x, y, flags, true_xy, radius)`
-    SPEC section 5. A detection matches a true galaxy when it is within
+    The labelling rules of docs/science.md (SEP baseline). A detection matches a true galaxy when it is within
     `radius` pixels of it; each detection and each galaxy is used at most
     once, and the number of matches is the maximum over all such one-to-one
     pairings (so the result does not depend on detection order). True

@@ -1,4 +1,4 @@
-"""The dense head on cached VGG-16 features (paper Sect. 3.2.2; SPEC section 4).
+"""The dense head on cached VGG-16 features (paper Sect. 3.2.2).
 
 Flatten -> Dense(256, linear) -> Dropout -> Dense(1024, ReLU) -> Dense(1, sigmoid),
 binary cross-entropy, Adam; the weights of the best validation loss are kept;
