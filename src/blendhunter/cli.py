@@ -19,6 +19,7 @@ import argparse
 import json
 import logging
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -255,38 +256,91 @@ def load_engine(args: argparse.Namespace, metadata: dict):
         raise InputError(str(err).replace("features.engine", "--engine")) from err
 
 
-def classify(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+@dataclass
+class Classifier:
+    """A model ready to score stamps: its heads, their temperatures, the VGG-16 engine."""
 
-    from . import features, training
-    from .io import atomic_path
-    from .resources import ResourceError, check_vgg16_weights, md5sum
-    from .scores import apply_temperature
+    name: str
+    metadata: dict
+    heads: list
+    temperatures: list[float]
+    infer: object
+    batch_size: int
 
-    check_output(Path(args.output), Path(args.stamps), args.overwrite)
-    dirs = head_dirs(Path(args.model))
+    def p_blend(self, stamps: np.ndarray) -> np.ndarray:
+        """(heads, n) probabilities of stamps (n, 65, 65)."""
+        from . import features, training
+        from .scores import apply_temperature
+
+        x = features.extract(
+            self.infer, stamps, self.metadata["preprocessing"], self.batch_size, head_layer(self.metadata)
+        )
+        found = [training.predict(head, x) for head in self.heads]
+        return np.stack(
+            [
+                p if t == 1.0 else apply_temperature(p, t)
+                for p, t in zip(found, self.temperatures, strict=True)
+            ]
+        )
+
+
+def open_model(model: str, calibrated: bool) -> tuple[dict, list, list[float]]:
+    """(metadata, head loaders, temperatures) of --model: a shipped model's name, a head's
+    directory or a noise level's (its realisations averaged)."""
+    from . import shipped
+
+    if model in shipped.names() and not Path(model).exists():
+        card = shipped.card(model)
+        temperature = card["temperature"] if calibrated else 1.0
+        return card["metadata"], [lambda: shipped.load(model)], [temperature]
+    dirs = head_dirs(Path(model))
     metadata = ensemble_metadata(dirs)
-    temperatures = [read_temperature(d) for d in dirs] if args.calibrated else [1.0] * len(dirs)
+    temperatures = [read_temperature(d) for d in dirs] if calibrated else [1.0] * len(dirs)
+    return metadata, [lambda d=d: load_head(d) for d in dirs], temperatures
+
+
+def build_classifier(args: argparse.Namespace, model: str) -> Classifier:
+    from .resources import ResourceError, check_vgg16_weights, md5sum
+
+    metadata, loaders, temperatures = open_model(model, args.calibrated)
     try:
         check_vgg16_weights(args.vgg16_weights)
     except ResourceError as err:
-        raise InputError(str(err).replace("resources.vgg16_weights", "--vgg16-weights")) from err
+        raise InputError(
+            str(err).replace("resources.vgg16_weights", "--vgg16-weights")
+            + "; the VGG-16 weights do not ship with the package: give the notop ImageNet file "
+            "(the workflow fetches it as resources/vgg16_notop.h5: snakemake resources/vgg16_notop.h5)"
+        ) from err
     check_matches_training(args, metadata, md5sum(args.vgg16_weights))
-    source = StampSource(args.stamps)
-    threshold = args.threshold if args.threshold is not None else metadata.get("threshold", 0.5)
     infer = load_engine(args, metadata)
-    heads = [load_head(d) for d in dirs]
+    heads = [load() for load in loaders]
+    return Classifier(model, metadata, heads, temperatures, infer, args.batch_size)
+
+
+def default_model() -> str | None:
+    from . import shipped
+
+    return shipped.recommended()
+
+
+def classify(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from . import training
+    from .io import atomic_path
+
+    check_output(Path(args.output), Path(args.stamps), args.overwrite)
+    model = args.model or default_model()
+    if model is None:
+        raise InputError("--model: none given and no shipped model installed; give a head's directory")
+    classifier = build_classifier(args, model)
+    source = StampSource(args.stamps)
+    heads = classifier.heads
+    threshold = args.threshold if args.threshold is not None else classifier.metadata.get("threshold", 0.5)
     p_heads = np.empty((len(heads), len(source)))
     with tqdm(total=len(source), unit="stamp", disable=args.quiet or len(source) < args.batch_size) as bar:
         for start, batch in source.batches(args.batch_size, args.pad):
-            x = features.extract(
-                infer, batch, metadata["preprocessing"], args.batch_size, head_layer(metadata)
-            )
-            for row, (head, temperature) in enumerate(zip(heads, temperatures, strict=True)):
-                p = training.predict(head, x)
-                if args.calibrated:
-                    p = apply_temperature(p, temperature)
-                p_heads[row, start : start + len(batch)] = p
+            p_heads[:, start : start + len(batch)] = classifier.p_blend(batch)
             bar.update(len(batch))
     table = training.predictions_frame(np.arange(len(source)), p_heads.mean(axis=0), threshold)
     if len(heads) > 1:
@@ -306,6 +360,17 @@ def classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def list_models(args: argparse.Namespace) -> int:
+    from . import shipped
+
+    names = shipped.names()
+    if not names:
+        print("no shipped models installed", file=sys.stderr)
+        return 1
+    print("\n\n".join(shipped.describe(name) for name in names))
+    return 0
+
+
 def positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -322,9 +387,13 @@ def check_output(output: Path, stamps: Path, overwrite: bool) -> None:
 
 
 def check_matches_training(args: argparse.Namespace, metadata: dict, weights_md5: str) -> None:
-    """Features must be made as the head's were: the same weights, engine and precision."""
+    """Features must be made as the head's were: the same weights (or a file of the same
+    values, for shipped models), engine and precision."""
+    trained_md5 = metadata.get("vgg16_weights_md5")
+    if weights_md5 in metadata.get("vgg16_weights_md5_equivalent", ()):
+        weights_md5 = trained_md5
     wanted = {
-        "--vgg16-weights (md5)": (weights_md5, metadata.get("vgg16_weights_md5")),
+        "--vgg16-weights (md5)": (weights_md5, trained_md5),
         "--engine": (args.engine, metadata.get("engine", "tensorflow")),
         "--precision": (args.precision, metadata.get("precision")),
     }
@@ -357,8 +426,8 @@ def parser() -> argparse.ArgumentParser:
     cmd.add_argument("stamps", help="FITS cube (N x 51 x 51 or N x 65 x 65) or workflow HDF5 stamp file")
     cmd.add_argument(
         "--model",
-        required=True,
-        help="a head's directory (results/models/sigma15/real0) or a noise level's, whose heads are averaged",
+        help="a shipped model's name (blendhunter models; default: the recommended one), a head's "
+        "directory (results/models/sigma15/real0) or a noise level's, whose heads are averaged",
     )
     cmd.add_argument(
         "--calibrated", action="store_true", help="apply each head's temperature scaling (calibration.json)"
@@ -388,6 +457,8 @@ def parser() -> argparse.ArgumentParser:
     cmd.add_argument("--threads", type=int, default=0, help="inference threads (0: all cores)")
     cmd.add_argument("--quiet", action="store_true", help="no progress bar")
     cmd.set_defaults(func=classify)
+    models = commands.add_parser("models", help="the models that ship with the package, with their cards")
+    models.set_defaults(func=list_models)
     return main
 
 

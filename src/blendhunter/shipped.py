@@ -1,0 +1,166 @@
+"""Models that ship with the package: `blendhunter classify --model cfis-sigma15` works right
+after install, with no campaign run.
+
+A shipped model is a head's weights (float16, `weights.npz`) and its model card
+(`card.json`): how it was trained (noise level, preprocessing, feature layer, VGG-16
+weights MD5, split sizes, config digest, commit, date), how it scores on the reference
+campaign's realistic set (accuracy per subset, AUC, against SEP) and its temperature.
+The VGG-16 weights are not shipped: they come from the workflow's download or
+`--vgg16-weights`.
+
+    python -m blendhunter.shipped export NAME MODEL_DIR BUNDLE --recommended   # maintainers
+    blendhunter models                                                          # users
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import hashlib
+import json
+import sys
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+CARD_FILE = "card.json"
+WEIGHTS_FILE = "weights.npz"
+# The Keras download of the ImageNet notop weights and the local copy in ../shared hold the
+# same values in files of different bytes (../shared/weights/SOURCES.txt): either is accepted.
+EQUIVALENT_VGG16_MD5 = ("6d6bbae143d832006294945121d1f1fc", "f7bfcc1e3cf2c2920e3e7c8066f6a557")
+SUBSETS = ("all", "close", "distant", "isolated")
+CARD_METADATA = (
+    "train_sigma", "realisation", "preprocessing", "layer", "precision", "engine", "weights",
+    "vgg16_weights_md5", "n_train", "n_validation", "best_epoch", "hyperparameters", "threshold",
+)  # fmt: skip
+
+
+def folder() -> Path:
+    return Path(str(resources.files("blendhunter").joinpath("models")))
+
+
+def names() -> list[str]:
+    root = folder()
+    return sorted(p.parent.name for p in root.glob(f"*/{CARD_FILE}")) if root.is_dir() else []
+
+
+def card(name: str) -> dict:
+    return json.loads((folder() / name / CARD_FILE).read_text())
+
+
+def recommended() -> str | None:
+    return next((n for n in names() if card(n).get("recommended")), None)
+
+
+def load(name: str):
+    """The Keras head of a shipped model, its float16 weights cast back to float32."""
+    from .training import build_head
+
+    meta = card(name)
+    with np.load(folder() / name / WEIGHTS_FILE) as stored:
+        weights = [stored[f"w{i}"].astype(np.float32) for i in range(len(stored.files))]
+    model = build_head(meta["metadata"]["hyperparameters"]["dropout"], 0, tuple(meta["feature_shape"]))
+    model.set_weights(weights)
+    return model
+
+
+def md5(path: Path) -> str:
+    return hashlib.md5(path.read_bytes()).hexdigest()
+
+
+def _bundle_scores(bundle: Path, sigma: float, realisation: int) -> dict:
+    """The head's realistic-set accuracy per subset, its AUC and SEP's, from a bundle."""
+    tables = bundle / "tables"
+    acc = pd.read_csv(tables / "realistic_accuracy.csv")
+    rows = acc[(acc["train_sigma"] == sigma) & (acc["realisation"] == realisation)]
+    rows = rows[rows["method"] == "blendhunter"].set_index("subset")
+    sep = acc[acc["method"] == "sep"].drop_duplicates("subset").set_index("subset")
+    roc = pd.read_csv(tables / "roc_auc.csv")
+    head = roc[(roc["method"] == "blendhunter") & (roc["dataset"] == "realistic")]
+    head = head[(head["train_sigma"] == sigma) & (head["realisation"] == realisation)]
+    return {
+        "accuracy": {s: round(float(rows.loc[s, "accuracy"]), 4) for s in SUBSETS},
+        "sep_accuracy": {s: round(float(sep.loc[s, "accuracy"]), 4) for s in SUBSETS},
+        "auc": round(float(head["auc"].iloc[0]), 4),
+        "n": int(rows.loc["all", "n"]),
+        "bundle": str(bundle),
+    }
+
+
+def export(name: str, model_dir: Path, bundle: Path, out_root: Path, recommended: bool, note: str) -> Path:
+    """Write a shipped model from a workflow head and the bundle of its campaign."""
+    from .training import load_head
+
+    metadata = json.loads((model_dir / "metadata.json").read_text())
+    calibration = json.loads((model_dir / "calibration.json").read_text())
+    manifest = json.loads((bundle / "MANIFEST.json").read_text())
+    model = load_head(model_dir)
+    out = out_root / name
+    out.mkdir(parents=True, exist_ok=True)
+    weights = {f"w{i}": w.astype(np.float16) for i, w in enumerate(model.get_weights())}
+    np.savez_compressed(out / WEIGHTS_FILE, **weights)
+    meta = {k: metadata[k] for k in CARD_METADATA if k in metadata}
+    meta.setdefault("layer", "block5_pool")
+    if meta["vgg16_weights_md5"] in EQUIVALENT_VGG16_MD5:
+        meta["vgg16_weights_md5_equivalent"] = list(EQUIVALENT_VGG16_MD5)
+    card_data = {
+        "name": name,
+        "recommended": recommended,
+        "note": note,
+        "metadata": meta,
+        "feature_shape": list(model.input_shape[1:]),
+        "temperature": calibration["temperature"],
+        "config_sha256": manifest.get("config_sha256"),
+        "commit": manifest.get("commit"),
+        "trained": manifest.get("date"),
+        "exported": datetime.date.today().isoformat(),
+        "weights_md5": md5(out / WEIGHTS_FILE),
+        "weights_dtype": "float16",
+        "realistic": _bundle_scores(bundle, float(meta["train_sigma"]), int(meta["realisation"])),
+    }
+    (out / CARD_FILE).write_text(json.dumps(card_data, indent=2, sort_keys=True) + "\n")
+    return out
+
+
+def describe(name: str) -> str:
+    """A model card in a few lines, for `blendhunter models`."""
+    c = card(name)
+    m, real = c["metadata"], c["realistic"]
+    acc = ", ".join(f"{s} {100 * real['accuracy'][s]:.1f}" for s in SUBSETS)
+    sep = ", ".join(f"{s} {100 * real['sep_accuracy'][s]:.1f}" for s in SUBSETS)
+    star = " (recommended)" if c.get("recommended") else ""
+    return "\n".join(
+        [
+            f"{name}{star}: {c.get('note', '')}",
+            f"  trained at sigma {m['train_sigma']:g} on {m['n_train']:,} parametric stamps "
+            f"({m['n_validation']:,} validation), VGG-16 {m['layer']} features, {m['preprocessing']} input, "
+            f"{m['engine']} {m['precision']}; temperature {c['temperature']:.2f}",
+            f"  realistic set ({real['n']:,} stamps, sigma 14.5): AUC {real['auc']:.3f}; accuracy {acc}",
+            f"  SEP on the same stamps: {sep}",
+            f"  VGG-16 weights md5 {m['vgg16_weights_md5']}; config {str(c['config_sha256'])[:12]}, "
+            f"commit {str(c['commit'])[:7]}, trained {c['trained']}; weights {c['weights_dtype']} "
+            f"(md5 {c['weights_md5'][:12]})",
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Export a workflow head as a shipped model.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    cmd = commands.add_parser("export")
+    cmd.add_argument("name")
+    cmd.add_argument("model_dir", type=Path)
+    cmd.add_argument("bundle", type=Path, help="the committed bundle of the head's campaign")
+    cmd.add_argument("--out", type=Path, default=Path(__file__).parent / "models")
+    cmd.add_argument("--recommended", action="store_true")
+    cmd.add_argument("--note", default="")
+    args = parser.parse_args(argv)
+    out = export(args.name, args.model_dir, args.bundle, args.out, args.recommended, args.note)
+    print(describe(args.name) if out.parent == folder() else out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
