@@ -369,7 +369,8 @@ def test_classify_damaged_model_files_exit_2_with_one_line(weights, cube, tmp_pa
 
 
 def test_classify_unwritable_output_exits_2(model_dir, weights, cube, tmp_path):
-    out = tmp_path / "missing" / "out.csv"
+    (tmp_path / "a_file").write_text("not a folder\n")
+    out = tmp_path / "a_file" / "out.csv"  # its folder cannot exist (root ignores permissions)
     result = classify(*base_args(model_dir, weights, out), cube)
     assert result.returncode == 2 and "cannot be written" in result.stderr, result.stderr
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,8 @@ import numpy as np
 from . import __version__
 from .engine import ENGINES, PRECISIONS
 from .features import INPUT_SIZE
+from .survey import SurveyError
+from .survey import __doc__ as SURVEY_DOC
 
 STAMP_SIZES = (51, INPUT_SIZE)
 FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fits.gz", ".fit.gz")
@@ -184,9 +187,12 @@ def load_head(model_dir: Path):
 
 def _read_json(path: Path, what: str) -> dict:
     try:
-        return json.loads(path.read_text())
+        found = json.loads(path.read_text())
     except (OSError, ValueError) as err:
         raise InputError(f"{path}: unreadable {what} ({err}); rebuild it with the workflow") from err
+    if not isinstance(found, dict):
+        raise InputError(f"{path}: unreadable {what} (not a JSON object); rebuild it with the workflow")
+    return found
 
 
 def read_model_metadata(model_dir: Path) -> dict:
@@ -360,6 +366,104 @@ def classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def image_models(args: argparse.Namespace) -> dict[str, float]:
+    """Model name -> training sigma: --model (one or more), else the shipped models of the
+    recommended one's features (layer and input), each source taking the nearest."""
+    from . import shipped
+
+    if args.model:
+        return {m: float(open_model(m, False)[0].get("train_sigma", math.nan)) for m in args.model}
+    best = shipped.recommended()
+    if best is None:
+        raise InputError("--model: none given and no shipped model installed; give a head's directory")
+    family = {k: shipped.card(best)["metadata"][k] for k in ("layer", "preprocessing")}
+    same = [n for n in shipped.names() if all(shipped.card(n)["metadata"][k] == v for k, v in family.items())]
+    return {n: float(shipped.card(n)["metadata"]["train_sigma"]) for n in same}
+
+
+def classify_image(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from . import survey
+
+    out = Path(args.output)
+    check_output(out, Path(args.image), args.overwrite)
+    image = survey.read_image(args.image, args.hdu)
+    back, sigma = survey.noise_maps(image, args.weight, args.rms)
+    if args.catalogue:
+        table, x, y = survey.read_catalogue(args.catalogue, image)
+    else:
+        table = survey.detect(image, back, sigma, args.detect_threshold, args.minarea)
+        x, y = table["x"].to_numpy(), table["y"].to_numpy()
+        if not len(table):
+            raise InputError(f"{args.image}: SEP found no source above {args.detect_threshold:g} sigma")
+    local = sigma[np.rint(y).astype(int), np.rint(x).astype(int)]
+    local = np.where(np.isfinite(local), local, np.nanmedian(sigma))
+    levels = image_models(args)
+    chosen = survey.nearest_model(local, levels)
+    p_blend = np.full(len(x), np.nan)
+    edge, masked = np.zeros(len(x), bool), np.zeros(len(x), bool)
+    threshold = args.threshold
+    with tqdm(total=len(x), unit="source", disable=args.quiet) as bar:
+        for name in levels:
+            rows = np.flatnonzero(chosen == name)
+            if not len(rows):
+                continue
+            classifier = build_classifier(args, name)
+            if threshold is None:
+                threshold = classifier.metadata.get("threshold", 0.5)
+            for start in range(0, len(rows), args.batch_size):
+                part = rows[start : start + args.batch_size]
+                stamps, _, edge[part], masked[part] = survey.cutouts(image, back, sigma, x[part], y[part])
+                padded = pad_like_training(stamps, "noise", first_index=int(part[0]))
+                p_blend[part] = classifier.p_blend(padded).mean(axis=0)
+                bar.update(len(part))
+    table = table.assign(
+        p_blend=p_blend,
+        blended=p_blend >= threshold,
+        sigma_local=local,
+        edge=edge,
+        masked=masked,
+        model=chosen,
+    )
+    try:
+        survey.write_table(table, out)
+    except OSError as err:
+        raise InputError(f"--output {out}: cannot be written ({err.strerror or err})") from err
+    if args.plot:
+        survey.plot(image, back, x, y, p_blend, Path(args.plot), threshold)
+    print(
+        f"{len(table)} sources: {int(table['blended'].sum())} blended (p_blend >= {threshold:g}), "
+        f"{int(edge.sum())} at an edge, {int(masked.sum())} touching masked pixels -> {out}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def add_model_arguments(cmd: argparse.ArgumentParser) -> None:
+    """The options classify and classify-image share: weights, engine, batches."""
+    cmd.add_argument(
+        "--calibrated", action="store_true", help="apply each head's temperature scaling (calibration.json)"
+    )
+    cmd.add_argument(
+        "--vgg16-weights",
+        default="resources/vgg16_notop.h5",
+        help="VGG-16 notop ImageNet weights (.h5); default: %(default)s",
+    )
+    cmd.add_argument("--overwrite", action="store_true", help="replace --output if it exists")
+    cmd.add_argument(
+        "--allow-mismatch",
+        action="store_true",
+        help="run even if the VGG-16 weights, engine or precision differ from the head's training",
+    )
+    cmd.add_argument("--threshold", type=float, help="p_blend >= threshold is blended (default: the model's)")
+    cmd.add_argument("--engine", choices=ENGINES, help="VGG-16 inference engine (default: the model's)")
+    cmd.add_argument("--precision", choices=PRECISIONS, help="default: the model's")
+    cmd.add_argument("--batch-size", type=positive_int, default=256, help="stamps per batch (>= 1)")
+    cmd.add_argument("--threads", type=int, default=0, help="inference threads (0: all cores)")
+    cmd.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def list_models(args: argparse.Namespace) -> int:
     from . import shipped
 
@@ -429,34 +533,42 @@ def parser() -> argparse.ArgumentParser:
         help="a shipped model's name (blendhunter models; default: the recommended one), a head's "
         "directory (results/models/sigma15/real0) or a noise level's, whose heads are averaged",
     )
-    cmd.add_argument(
-        "--calibrated", action="store_true", help="apply each head's temperature scaling (calibration.json)"
-    )
-    cmd.add_argument(
-        "--vgg16-weights",
-        default="resources/vgg16_notop.h5",
-        help="VGG-16 notop ImageNet weights (.h5); default: %(default)s",
-    )
     cmd.add_argument("--output", required=True, help="CSV to write: index,p_blend,label")
-    cmd.add_argument("--overwrite", action="store_true", help="replace --output if it exists")
-    cmd.add_argument(
-        "--allow-mismatch",
-        action="store_true",
-        help="run even if the VGG-16 weights, engine or precision differ from the head's training",
-    )
-    cmd.add_argument("--threshold", type=float, help="p_blend >= threshold is blended (default: the model's)")
-    cmd.add_argument("--engine", choices=ENGINES, help="VGG-16 inference engine (default: the model's)")
-    cmd.add_argument("--precision", choices=PRECISIONS, help="default: the model's")
     cmd.add_argument(
         "--pad",
         choices=("noise", "zeros"),
         default="noise",
         help="border of 51x51 stamps: noise like the stamp's (as in training, default) or zeros",
     )
-    cmd.add_argument("--batch-size", type=positive_int, default=256, help="stamps per batch (>= 1)")
-    cmd.add_argument("--threads", type=int, default=0, help="inference threads (0: all cores)")
-    cmd.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_model_arguments(cmd)
     cmd.set_defaults(func=classify)
+    img = commands.add_parser(
+        "classify-image",
+        help="flag blends among the sources of a survey image",
+        description=SURVEY_DOC,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    img.add_argument("image", help="FITS image")
+    img.add_argument("--output", required=True, help="catalogue to write, .csv or .fits")
+    img.add_argument("--catalogue", help="sources: CSV or FITS table with x, y (0-based pixels) or ra, dec")
+    img.add_argument("--hdu", type=int, default=0, help="the image's HDU (default: the first with data)")
+    noise = img.add_mutually_exclusive_group()
+    noise.add_argument("--weight", help="inverse-variance map of the image (instead of SEP's RMS)")
+    noise.add_argument("--rms", help="noise RMS map of the image (instead of SEP's)")
+    img.add_argument(
+        "--detect-threshold",
+        type=float,
+        default=3.0,
+        help="SEP detection, x local RMS (default: %(default)s)",
+    )
+    img.add_argument("--minarea", type=positive_int, default=5, help="SEP detection: minimum pixels")
+    img.add_argument(
+        "--model", action="append", help="a shipped name or head directory (repeat: each source takes "
+        "the nearest training noise); default: the shipped models of the recommended one's features",
+    )  # fmt: skip
+    img.add_argument("--plot", help="also draw the image with every source circled by p_blend (.png)")
+    add_model_arguments(img)
+    img.set_defaults(func=classify_image)
     models = commands.add_parser("models", help="the models that ship with the package, with their cards")
     models.set_defaults(func=list_models)
     return main
@@ -469,7 +581,7 @@ def main(argv: list[str] | None = None) -> int:
         parser().error("--threshold must be between 0 and 1")
     try:
         return args.func(args)
-    except InputError as err:
+    except (InputError, SurveyError) as err:
         print(f"blendhunter {args.command}: error: {err}", file=sys.stderr)
         return 2
 
