@@ -232,7 +232,7 @@ def plot(image: Image, back: np.ndarray, x, y, p_blend, out: Path, threshold: fl
     ax.set_ylabel("y (pixels)")
     fig.tight_layout()
     with atomic_path(out) as tmp:
-        fig.savefig(tmp, dpi=110, format=out.suffix.lstrip(".") or "png")
+        fig.savefig(tmp, dpi=80, format=out.suffix.lstrip(".") or "png")
     plt.close(fig)
 
 
@@ -271,3 +271,29 @@ def simulate_image(cfg: dict, out: Path, truth_out: Path, side: int = 1000, spac
     truth = pd.DataFrame(rows)
     truth.to_csv(truth_out, index=False)
     return truth
+
+
+def main(argv: list[str] | None = None) -> int:
+    """python -m blendhunter.survey IMAGE.fits TRUTH.csv [--configfile ...]: a test image."""
+    import argparse
+
+    from . import config as bh_config
+
+    parser = argparse.ArgumentParser(description="Simulate a survey-like test image with its truth.")
+    parser.add_argument("image", type=Path)
+    parser.add_argument("truth", type=Path)
+    parser.add_argument(
+        "--configfile",
+        type=Path,
+        nargs="+",
+        default=[Path("config/config.yaml"), Path("config/offline.yaml")],
+    )
+    args = parser.parse_args(argv)
+    truth = simulate_image(bh_config.load(*args.configfile), args.image, args.truth)
+    blended = int(truth["label"].sum())
+    print(f"{args.image}: {len(truth)} galaxies, {blended} of them blended; truth in {args.truth}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
