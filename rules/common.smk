@@ -5,7 +5,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from blendhunter import config as bh_config
-from blendhunter import metrics as bh_metrics
 from blendhunter import resources as bh_resources
 from blendhunter import training as bh_training
 from blendhunter import workflow as wf
@@ -23,9 +22,8 @@ except (bh_config.ConfigError, bh_resources.ResourceError) as err:
 SIGMAS = wf.sigma_labels(config)
 REALISATIONS = wf.realisations(config)
 # The training noise level nearest the realistic set's: gallery, companion figure.
-NEAREST_SIGMA = bh_metrics.nearest_sigma(SIGMAS, config["realistic"]["sigma"])
+NEAREST_SIGMA = wf.nearest_level(config)
 PRETRAINING_REALISATIONS = REALISATIONS[: config["pretraining"]["realisations"]]
-SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
 CONDA_ENV = "../envs/blendhunter.yaml"
 
 

@@ -2,7 +2,6 @@
 # registered with report() for `snakemake --report report.html`.
 
 # The gallery shows the head trained at the sigma nearest the realistic set's.
-GALLERY_SIGMA = NEAREST_SIGMA
 
 
 rule figure_separation:
@@ -115,7 +114,7 @@ rule figure_gallery:
     input:
         stamps=wf.REALISTIC_SET,
         noiseless=wf.REALISTIC_MASTER,
-        predictions=expand(wf.PREDICTIONS_REALISTIC, sigma=GALLERY_SIGMA, realisation=0),
+        predictions=expand(wf.PREDICTIONS_REALISTIC, sigma=NEAREST_SIGMA, realisation=0),
         sep=wf.SEP_REALISTIC,
     output:
         png=report(
@@ -136,7 +135,7 @@ rule figure_gallery:
         mem_mb=1000,
         runtime=10,
     params:
-        train_sigma=GALLERY_SIGMA,
+        train_sigma=NEAREST_SIGMA,
         per_row=config["figures"]["gallery_examples"],
         close_separation=config["stamp"]["close_separation"],
         sep=config["sep"],

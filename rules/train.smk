@@ -22,6 +22,7 @@ rule train_head:
         ),
     params:
         training=lambda wildcards: wf.training_settings(config, wildcards.sigma),
+        threshold=config["classify"]["threshold"],
     script:
         "../workflow/scripts/train_head.py"
 

@@ -33,7 +33,6 @@ import numpy as np
 import pandas as pd
 
 from . import workflow as wf
-from .metrics import nearest_sigma
 
 COLUMNS = [
     "rule",
@@ -155,7 +154,7 @@ def wildcard_values(config: dict, rule: str, names: list[str]) -> list[dict[str,
     if rule in PRETRAINING_RULES:  # the nearest noise level only, and only when asked for
         if not config["pretraining"]["compare_random"]:
             return []
-        nearest = nearest_sigma(wf.sigma_labels(config), config["realistic"]["sigma"])
+        nearest = wf.nearest_level(config)
         first = [str(r) for r in wf.realisations(config)][: config["pretraining"]["realisations"]]
         chosen = {"sigma": [nearest], "realisation": first}
         domains = [chosen.get(n) or wildcard_domain(config, rule, n) for n in names]

@@ -150,12 +150,6 @@ def pad_like_training(stamps: np.ndarray, mode: str = "noise", seed: int = 0, fi
     return padded
 
 
-def read_stamps(path: str | Path, pad: str = "noise") -> np.ndarray:
-    """Every stamp (N, 65, 65) float32 of a FITS cube or a workflow HDF5 file, at once."""
-    source = StampSource(path)
-    return np.concatenate([batch for _, batch in source.batches(max(len(source), 1), pad)])
-
-
 def head_dirs(model: Path) -> list[Path]:
     """The head directories of --model: itself, or the realisations (real*/) of a noise level."""
     from .training import HEAD_FILE

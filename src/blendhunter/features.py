@@ -222,7 +222,7 @@ def write_features(
 
 
 def _write_augmented(handle, stamp_set, model, method, batch_size, cfg, seed, layer) -> None:
-    from .simulate import SPLIT_CODES
+    from .splits import SPLIT_CODES
 
     train = stamp_set.indices("train")
     copies = cfg["copies"]
@@ -259,7 +259,7 @@ def _rows(dataset, mask: np.ndarray, block: int = 8192) -> np.ndarray:
 
 def read_features(path: str | Path, split: str | None = None, augmented: bool = False):
     """(features, labels, indices) of one split, or of every stamp."""
-    from .simulate import SPLIT_CODES
+    from .splits import SPLIT_CODES
 
     with reading(path, "a feature file"), h5py.File(path, "r") as handle:
         parts = [handle]

@@ -196,13 +196,18 @@ def difference_se(bh: pd.Series, sep: pd.Series, counted: bool = False) -> float
     )
 
 
+def nearest_trained(per_sigma: pd.DataFrame, realistic_sigma: float) -> float:
+    """The training sigma of a campaign's table nearest the realistic set's."""
+    rows = per_sigma[(per_sigma["dataset"] == "realistic") & (per_sigma["method"] == "blendhunter")]
+    return float(nearest_sigma([f"{v:g}" for v in rows["sigma"].unique()], realistic_sigma))
+
+
 def headline(per_sigma: pd.DataFrame, realistic_sigma: float) -> str:
     """BlendHunter minus SEP on the realistic set at the training sigma nearest the realistic
     one, with its combined uncertainty, SEP's failures left out and counted."""
     rows = per_sigma[per_sigma["dataset"] == "realistic"]
-    bh = rows[rows["method"] == "blendhunter"]
-    sigma = float(nearest_sigma([f"{s:g}" for s in bh["sigma"].unique()], realistic_sigma))
-    bh = bh[bh["sigma"] == sigma].set_index("subset")
+    sigma = nearest_trained(per_sigma, realistic_sigma)
+    bh = rows[(rows["method"] == "blendhunter") & (rows["sigma"] == sigma)].set_index("subset")
     sep = rows[rows["method"] == "sep"].drop_duplicates("subset").set_index("subset")
     parts = []
     for subset in SUBSETS:
@@ -360,12 +365,7 @@ def campaign_section(
     lines += table[:-1] + (PAPER_ROWS if reference else []) + table[-1:]
     lines += ["", headline(per_sigma, manifest["config"]["realistic"]["sigma"]), ""]
     if reference:
-        rows = per_sigma[(per_sigma["dataset"] == "realistic") & (per_sigma["method"] == "blendhunter")]
-        nearest = float(
-            nearest_sigma(
-                [f"{v:g}" for v in rows["sigma"].unique()], manifest["config"]["realistic"]["sigma"]
-            )
-        )
+        nearest = nearest_trained(per_sigma, manifest["config"]["realistic"]["sigma"])
         lines += (
             beyond_lines(folder / "tables", nearest) + comparison_lines(folder / "tables", nearest) + [""]
         )
@@ -491,12 +491,6 @@ def write_variants(doc: Path, folders: list[Path]) -> None:
     doc.write_text(f"{head}{VARIANTS_BEGIN}\n\n{table}\n\n{VARIANTS_END}{tail}")
 
 
-def _nearest(per_sigma: pd.DataFrame, manifest: dict) -> float:
-    rows = per_sigma[(per_sigma["dataset"] == "realistic") & (per_sigma["method"] == "blendhunter")]
-    labels = [f"{v:g}" for v in rows["sigma"].unique()]
-    return float(nearest_sigma(labels, manifest["config"]["realistic"]["sigma"]))
-
-
 def side_by_side(folders: list[Path]) -> list[str]:
     """The realistic set at the training sigma nearest it, one row per campaign bundle
     (its feature layer named): accuracy per subset (mean ± spread), AUC, and accuracy at
@@ -514,7 +508,7 @@ def side_by_side(folders: list[Path]) -> list[str]:
         features_cfg = manifest["config"]["features"]
         layer = features_cfg.get("layer", "block5_pool")
         per_sigma = pd.read_csv(folder / "tables" / "per_sigma_summary.csv")
-        sigma = _nearest(per_sigma, manifest)
+        sigma = nearest_trained(per_sigma, manifest["config"]["realistic"]["sigma"])
         real = per_sigma[(per_sigma["dataset"] == "realistic") & (per_sigma["sigma"] == sigma)]
         bh = real[real["method"] == "blendhunter"].set_index("subset")
         cells = [f"{_pct(bh.loc[s, 'accuracy_mean'])} ± {_pct(bh.loc[s, 'accuracy_std'])}" for s in SUBSETS]

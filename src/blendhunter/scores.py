@@ -187,7 +187,7 @@ def read_scores(stamp_path, predictions_path, split: str | None = None):
     """(truth, p_blend, truth frame) of one predictions file on `split` of its stamp set
     (None: every stamp, as for the realistic set)."""
     from .metrics import aligned_rows, read_labels, truth_frame
-    from .simulate import SPLIT_CODES
+    from .splits import SPLIT_CODES
     from .stamps import read_meta
 
     meta = read_meta(stamp_path)

@@ -21,14 +21,12 @@ import numpy as np
 
 from . import psf as psf_model
 from . import seeds
+from .splits import SPLIT_CODES, chunk_bounds, labels_and_split  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
 
 HST_DIAMETER = 2.4  # m; GalSim's COSMOS fluxes are for HST, 1 s
 MAX_DRAWS_PER_GALAXY = 200
-
-SPLIT_CODES = {"train": 0, "validation": 1, "test": 2}
-SPLIT_NAMES = {code: name for name, code in SPLIT_CODES.items()}
 
 
 def flux_scale(cfg_flux: dict) -> float:
@@ -195,30 +193,6 @@ def draw_stamp(
         )
     meta.update({f"psf_{k}": v for k, v in psf_draw.as_dict().items()})
     return np.pad(image, pad).astype(np.float32), meta
-
-
-def labels_and_split(n: int, blend_fraction: float, split: dict | None, seed: int, kind: str):
-    """Which stamps are blends, and which split each is in (stratified by label).
-
-    Computed for the whole set from the seed alone, so every chunk agrees.
-    """
-    rng = seeds.generator(seed, seeds.SPLIT, seeds.STREAMS[kind])
-    n_blend = int(round(n * blend_fraction))
-    labels = np.zeros(n, dtype=np.int8)
-    labels[rng.permutation(n)[:n_blend]] = 1
-    codes = np.full(n, SPLIT_CODES["test"], dtype=np.int8)
-    if split is not None:
-        for value in (0, 1):
-            members = rng.permutation(np.flatnonzero(labels == value))
-            n_train = int(round(len(members) * split["train"]))
-            n_val = int(round(len(members) * split["validation"]))
-            codes[members[:n_train]] = SPLIT_CODES["train"]
-            codes[members[n_train : n_train + n_val]] = SPLIT_CODES["validation"]
-    return labels, codes
-
-
-def chunk_bounds(n: int, chunk_size: int) -> list[tuple[int, int]]:
-    return [(start, min(start + chunk_size, n)) for start in range(0, n, chunk_size)]
 
 
 def draw_chunk(

@@ -24,7 +24,7 @@ import pandas as pd
 
 from . import seeds
 from .io import atomic_path, provenance, reading
-from .simulate import SPLIT_CODES
+from .splits import SPLIT_CODES
 
 IMAGE_CHUNK = 64  # stamps per HDF5 chunk: batches read contiguous blocks
 

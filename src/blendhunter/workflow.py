@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import engine, features, training
 from .config import sigma_label
-from .simulate import chunk_bounds
+from .splits import chunk_bounds
 
 # Output layout (one place). {sigma} is formatted by sigma_label.
 PARAMETRIC_CHUNK = "results/stamps/parametric/chunks/chunk{chunk}.h5"
@@ -102,7 +102,7 @@ def n_chunks(config: dict, kind: str) -> int:
 
 def n_train(config: dict) -> int:
     """Stamps in a parametric set's training split (the simulation's own split)."""
-    from .simulate import SPLIT_CODES, labels_and_split
+    from .splits import SPLIT_CODES, labels_and_split
 
     section = config["parametric"]
     _, codes = labels_and_split(
@@ -111,13 +111,18 @@ def n_train(config: dict) -> int:
     return int((codes == SPLIT_CODES["train"]).sum())
 
 
-def learning_curve_set(config: dict) -> dict[str, str]:
-    """The (sigma, realisation) whose training split the learning curve subsamples."""
+def nearest_level(config: dict, target: float | None = None) -> str:
+    """The label of the campaign's noise level nearest `target` (default: the realistic
+    set's sigma): the level of the gallery, the companion figure and the ablation."""
     from .metrics import nearest_sigma
 
+    return nearest_sigma(sigma_labels(config), config["realistic"]["sigma"] if target is None else target)
+
+
+def learning_curve_set(config: dict) -> dict[str, str]:
+    """The (sigma, realisation) whose training split the learning curve subsamples."""
     section = config["learning_curve"]
-    target = config["realistic"]["sigma"] if section["sigma"] is None else section["sigma"]
-    return {"sigma": nearest_sigma(sigma_labels(config), target), "realisation": str(section["realisation"])}
+    return {"sigma": nearest_level(config, section["sigma"]), "realisation": str(section["realisation"])}
 
 
 def learning_curve_points(config: dict) -> list[str]:

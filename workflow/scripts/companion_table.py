@@ -11,7 +11,7 @@ import pandas as pd
 
 from blendhunter import metrics, plots
 from blendhunter.logs import run
-from blendhunter.simulate import SPLIT_CODES
+from blendhunter.splits import SPLIT_CODES
 from blendhunter.stamps import read_meta
 
 

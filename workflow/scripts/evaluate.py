@@ -8,7 +8,7 @@ import logging
 
 from blendhunter import metrics
 from blendhunter.logs import run
-from blendhunter.simulate import SPLIT_CODES
+from blendhunter.splits import SPLIT_CODES
 from blendhunter.stamps import read_meta
 
 

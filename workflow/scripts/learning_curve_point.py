@@ -5,7 +5,7 @@ import logging
 
 from blendhunter import features, learning_curve, metrics, seeds, training
 from blendhunter.logs import run
-from blendhunter.simulate import SPLIT_CODES
+from blendhunter.splits import SPLIT_CODES
 from blendhunter.stamps import read_meta
 
 

@@ -12,11 +12,10 @@ import pandas as pd
 
 from blendhunter import metrics, plots, scores
 from blendhunter.logs import run
-from blendhunter.simulate import SPLIT_CODES
+from blendhunter.splits import SPLIT_CODES
 from blendhunter.stamps import read_meta
 
 SUBSETS = ("all", "close", "distant", "isolated")
-COLUMNS = ("weights", "dataset", "train_sigma", "realisation", "subset", "accuracy", "tpr", "tnr", "n", "auc")
 
 
 def truth_of(stamps, split=None, first=None):

@@ -59,7 +59,7 @@ def main(smk):
             "training_seconds": round(result.seconds, 2),
             "seed": seed,
             "hyperparameters": settings,
-            "threshold": smk.config["classify"]["threshold"],
+            "threshold": smk.params.threshold,
             "versions": versions(),
         },
     )
