@@ -17,8 +17,7 @@ from astropy.io import fits
 
 from blendhunter import engine, features, simulate, stamps, training
 from blendhunter import workflow as wf
-from blendhunter.io import write_json
-from blendhunter.resources import md5sum
+from blendhunter.io import md5sum, write_json
 
 from .conftest import make_config, run_snakemake, write_config
 

@@ -15,8 +15,7 @@ import pytest
 from astropy.io import fits
 
 from blendhunter import cli, engine, features, seeds, simulate, stamps, training
-from blendhunter.io import write_json
-from blendhunter.resources import md5sum
+from blendhunter.io import md5sum, write_json
 
 from .conftest import make_config
 

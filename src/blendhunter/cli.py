@@ -27,6 +27,7 @@ import numpy as np
 
 from . import __version__
 from .engine import ENGINES, PRECISIONS
+from .errors import InputError  # noqa: F401 (raised here, importable from here)
 from .features import INPUT_SIZE
 from .survey import SurveyError
 from .survey import __doc__ as SURVEY_DOC
@@ -35,10 +36,6 @@ STAMP_SIZES = (51, INPUT_SIZE)
 FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fits.gz", ".fit.gz")
 HDF5_SUFFIXES = (".h5", ".hdf5")
 EDGE_WIDTH = 5  # px of a 51x51 stamp's frame that estimate its noise for the padding
-
-
-class InputError(ValueError):
-    """The user's input cannot be classified; the message says why and what to do."""
 
 
 def _check_shape(shape: tuple, source: str) -> tuple:
@@ -300,7 +297,8 @@ def open_model(model: str, calibrated: bool) -> tuple[dict, list, list[float]]:
 
 
 def build_classifier(args: argparse.Namespace, model: str) -> Classifier:
-    from .resources import ResourceError, check_vgg16_weights, md5sum
+    from .io import md5sum
+    from .resources import ResourceError, check_vgg16_weights
 
     metadata, loaders, temperatures = open_model(model, args.calibrated)
     try:

@@ -17,12 +17,8 @@ import jsonschema
 import yaml
 
 from . import engine
+from .errors import ConfigError  # noqa: F401 (raised here, importable from here)
 from .features import INPUT_SIZE
-
-
-class ConfigError(ValueError):
-    """A configuration value is missing, unknown or out of range."""
-
 
 SIGMA_WILDCARD = r"[0-9]+(\.[0-9]+)?"  # the {sigma} wildcard of every output path
 

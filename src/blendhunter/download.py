@@ -20,8 +20,9 @@ from pathlib import Path
 from urllib.error import HTTPError, URLError
 from urllib.request import Request, urlopen
 
+from .errors import ResourceError
+from .io import md5sum
 from .logs import Progress
-from .resources import ResourceError, md5sum
 
 log = logging.getLogger(__name__)
 BLOCK = 1 << 20

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import EngineError  # noqa: F401 (raised here, importable from here)
 from .features import DEFAULT_LAYER
 from .io import atomic_path
 
@@ -33,10 +34,6 @@ SUPPORTED = {"tensorflow": ("float32", "bfloat16"), "onnxruntime": ("float32", "
 INPUT_NAME = "stamps"
 WEIGHTS_KEY = "vgg16_weights_md5"
 LAYER_KEY = "layer"
-
-
-class EngineError(RuntimeError):
-    """An engine cannot run as asked; the message says what to do."""
 
 
 def check_supported(engine: str, precision: str) -> None:
@@ -86,7 +83,7 @@ def _stamp_metadata(onnx_path: Path, extra: dict) -> None:
 def export_onnx(weights: str | Path, out: str | Path, layer: str = DEFAULT_LAYER) -> None:
     """Export the Keras VGG-16 conv base up to `layer` (float32, any batch size) to ONNX, atomically."""
     from . import features
-    from .resources import md5sum
+    from .io import md5sum
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     model = features.conv_base(weights, "float32", layer)
@@ -177,7 +174,7 @@ def onnx_session(path: str | Path, threads: int = 0):
 
 
 def check_exported(onnx_path: Path, weights: str | Path, layer: str = DEFAULT_LAYER) -> None:
-    from .resources import md5sum
+    from .io import md5sum
 
     if not onnx_path.is_file():
         raise EngineError(
@@ -198,7 +195,7 @@ def check_exported(onnx_path: Path, weights: str | Path, layer: str = DEFAULT_LA
 def cached_export(weights: str | Path, layer: str = DEFAULT_LAYER) -> Path:
     """The float32 ONNX model of `weights`: beside them if there, else exported once into
     the user's cache (keyed by the weights' MD5), so read-only weights work too."""
-    from .resources import md5sum
+    from .io import md5sum
 
     beside = model_paths(weights, layer)["float32"]
     if beside.is_file():

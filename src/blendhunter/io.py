@@ -10,6 +10,8 @@ import zipfile
 from importlib import metadata
 from pathlib import Path
 
+from .errors import DamagedFileError  # noqa: F401 (raised here, importable from here)
+
 # What a damaged file raises when read: h5py and Keras raise OSError, KeyError or
 # ValueError, a cut-short zip (.keras) BadZipFile, pandas ParserError (a ValueError).
 READ_ERRORS = (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile)
@@ -34,10 +36,6 @@ def atomic_path(path: str | Path):
     finally:
         if tmp.exists():
             tmp.unlink()
-
-
-class DamagedFileError(RuntimeError):
-    """A workflow file exists but cannot be read: cut short, overwritten or corrupt."""
 
 
 @contextlib.contextmanager
@@ -77,3 +75,14 @@ def provenance(**extra) -> dict[str, str]:
 def write_json(path: str | Path, payload: dict) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def md5sum(path: str | Path, block: int = 1 << 20) -> str:
+    """The MD5 of a file, read in blocks."""
+    import hashlib
+
+    digest = hashlib.md5()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(block):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -6,8 +6,7 @@ import logging
 import sys
 import time
 
-from .io import DamagedFileError
-from .resources import ResourceError
+from .errors import BlendHunterError
 
 
 def configure(log_path: str | None = None, level: int = logging.INFO) -> None:
@@ -30,7 +29,7 @@ def run(main, snakemake) -> None:
     start = time.perf_counter()
     try:
         main(snakemake)
-    except (DamagedFileError, ResourceError) as err:  # one line that says what to do, no traceback
+    except BlendHunterError as err:  # one line that says what to do, no traceback
         log.error("rule %s failed: %s", snakemake.rule, err)
         raise SystemExit(1) from None
     except Exception:

@@ -7,13 +7,13 @@ one message that says which config key to set.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from pathlib import Path
 
 import h5py
 
-from .io import atomic_path, write_json
+from .errors import ResourceError  # noqa: F401 (raised here, importable from here)
+from .io import atomic_path, md5sum, write_json  # noqa: F401 (md5sum: importable from here)
 
 VGG16_CONV_LAYERS = tuple(
     f"block{block}_conv{conv}"
@@ -23,18 +23,6 @@ VGG16_CONV_LAYERS = tuple(
 COSMOS_SAMPLE = "25.2"
 COSMOS_DOWNLOAD_DIR = f"COSMOS_{COSMOS_SAMPLE}_training_sample"
 GAL_TYPES = {"cosmos_parametric": "parametric", "cosmos_real": "real"}
-
-
-class ResourceError(RuntimeError):
-    """An external input is missing or not what the workflow needs."""
-
-
-def md5sum(path: str | Path, block: int = 1 << 20) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(block):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def check_vgg16_weights(path: str | Path) -> None:

@@ -21,6 +21,7 @@ import numpy as np
 
 from . import psf as psf_model
 from . import seeds
+from .errors import CatalogueError  # noqa: F401 (raised here, importable from here)
 from .splits import SPLIT_CODES, chunk_bounds, labels_and_split  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
@@ -36,10 +37,6 @@ def flux_scale(cfg_flux: dict) -> float:
 
 def min_peak(cfg_selection: dict) -> float:
     return cfg_selection["min_peak_snr"] * cfg_selection["reference_sigma"]
-
-
-class CatalogueError(RuntimeError):
-    """A COSMOS catalogue cannot be read or lacks what a set needs."""
 
 
 class GalaxySource:

@@ -31,6 +31,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .errors import InputError
+
 log = logging.getLogger(__name__)
 
 STAMP = 51
@@ -39,7 +41,7 @@ BACKGROUND_BOX = 64  # px: SEP's background mesh
 CATALOGUE_SUFFIXES = (".csv", ".fits", ".fit", ".fits.gz")
 
 
-class SurveyError(ValueError):
+class SurveyError(InputError):
     """The image or catalogue cannot be classified; the message says why and what to do."""
 
 

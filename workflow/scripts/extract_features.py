@@ -1,8 +1,8 @@
 """Rules parametric_features, realistic_features: VGG-16 bottleneck features to HDF5."""
 
 from blendhunter import engine, features, seeds
+from blendhunter.io import md5sum
 from blendhunter.logs import run
-from blendhunter.resources import md5sum
 from blendhunter.stamps import StampSet
 
 
