@@ -73,7 +73,11 @@ def chunk_files(kind):
 def realistic_flux_inputs():
     """Real galaxies with the parametric set's fluxes need the parametric catalogue."""
     if config["realistic"]["flux_distribution"] == "parametric":
-        return {"parametric_catalogue": "resources/cosmos_parametric.json"}
+        return {
+            "parametric_catalogue": wf.CATALOGUE_MANIFEST.format(
+                catalogue="cosmos_parametric"
+            )
+        }
     return {}
 
 

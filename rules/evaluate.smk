@@ -19,7 +19,7 @@ rule evaluate:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=1000,
+        mem_mb=wf.SMALL_JOB_MB,
         runtime=10,
     params:
         close_separation=config["stamp"]["close_separation"],
@@ -49,7 +49,7 @@ rule summarise_sigma:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=1000,
+        mem_mb=wf.SMALL_JOB_MB,
         runtime=10,
     script:
         "../workflow/scripts/summarise_sigma.py"
@@ -167,7 +167,7 @@ rule accuracy_tables:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=1000,
+        mem_mb=wf.SMALL_JOB_MB,
         runtime=10,
     script:
         "../workflow/scripts/accuracy_tables.py"
@@ -191,7 +191,7 @@ rule per_sigma_table:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=1000,
+        mem_mb=wf.SMALL_JOB_MB,
         runtime=10,
     script:
         "../workflow/scripts/per_sigma_table.py"
@@ -220,7 +220,7 @@ rule separation_table:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=1000,
+        mem_mb=wf.SMALL_JOB_MB,
         runtime=10,
     params:
         sets=[(sigma, r) for sigma in SIGMAS for r in REALISATIONS],
@@ -261,7 +261,7 @@ rule companion_table:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=1000,
+        mem_mb=wf.SMALL_JOB_MB,
         runtime=10,
     params:
         sets=[(sigma, r) for sigma in SIGMAS for r in REALISATIONS],

@@ -58,7 +58,7 @@ rule learning_curve:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=1000,
+        mem_mb=wf.SMALL_JOB_MB,
         runtime=10,
     params:
         realistic_sigma=config["realistic"]["sigma"],

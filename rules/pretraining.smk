@@ -79,7 +79,7 @@ use rule train_head as random_train_head with:
 
 use rule predict as random_predict with:
     input:
-        head=f"{wf.RANDOM_MODEL_DIR}/head.keras",
+        head=f"{wf.RANDOM_MODEL_DIR}/{wf.MODEL_FILES['head']}",
         features=wf.RANDOM_FEATURES,
         realistic_features=wf.RANDOM_REALISTIC_FEATURES,
     output:
@@ -126,7 +126,7 @@ rule pretraining_table:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=1000,
+        mem_mb=wf.SMALL_JOB_MB,
         runtime=10,
     params:
         sigma=NEAREST_SIGMA,

@@ -23,7 +23,7 @@ rule figure_separation:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=1000,
+        mem_mb=wf.SMALL_JOB_MB,
         runtime=10,
     params:
         close_separation=config["stamp"]["close_separation"],
@@ -50,7 +50,7 @@ rule figure_noise:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=1000,
+        mem_mb=wf.SMALL_JOB_MB,
         runtime=10,
     script:
         "../workflow/scripts/figure_noise.py"
@@ -75,7 +75,7 @@ rule figure_relative:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=1000,
+        mem_mb=wf.SMALL_JOB_MB,
         runtime=10,
     params:
         realistic_sigma=config["realistic"]["sigma"],
@@ -102,7 +102,7 @@ rule figure_confusion:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=1000,
+        mem_mb=wf.SMALL_JOB_MB,
         runtime=10,
     params:
         realistic_sigma=config["realistic"]["sigma"],
@@ -132,7 +132,7 @@ rule figure_gallery:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=1000,
+        mem_mb=wf.SMALL_JOB_MB,
         runtime=10,
     params:
         train_sigma=NEAREST_SIGMA,

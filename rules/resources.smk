@@ -13,7 +13,7 @@ rule vgg16_weights:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=1000,
+        mem_mb=wf.SMALL_JOB_MB,
         runtime=30,
     params:
         spec=config["resources"]["vgg16_weights"],
@@ -32,7 +32,7 @@ rule download_cosmos:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=1000,
+        mem_mb=wf.SMALL_JOB_MB,
         runtime=240,
     params:
         download=config["resources"]["downloads"]["cosmos"],
@@ -74,7 +74,7 @@ rule vgg16_random:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=1000,
+        mem_mb=wf.SMALL_JOB_MB,
         runtime=10,
     script:
         "../workflow/scripts/random_weights.py"

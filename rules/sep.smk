@@ -16,7 +16,7 @@ rule sep_parametric:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=1000,
+        mem_mb=wf.SMALL_JOB_MB,
         runtime=wf.runtime_minutes(config["parametric"]["n_stamps"], per_second=300),
     params:
         sep=config["sep"],
@@ -51,7 +51,7 @@ rule sep_realistic:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=1000,
+        mem_mb=wf.SMALL_JOB_MB,
         runtime=wf.runtime_minutes(config["realistic"]["n_stamps"], per_second=300),
     params:
         sep=config["sep"],

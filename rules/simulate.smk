@@ -4,7 +4,7 @@
 
 rule simulate_parametric_chunk:
     input:
-        catalogue="resources/cosmos_parametric.json",
+        catalogue=wf.CATALOGUE_MANIFEST.format(catalogue="cosmos_parametric"),
     output:
         wf.PARAMETRIC_CHUNK,
     log:
@@ -27,7 +27,7 @@ rule simulate_parametric_chunk:
 rule simulate_realistic_chunk:
     input:
         **realistic_flux_inputs(),
-        catalogue="resources/cosmos_real.json",
+        catalogue=wf.CATALOGUE_MANIFEST.format(catalogue="cosmos_real"),
     output:
         wf.REALISTIC_CHUNK,
     log:
@@ -101,7 +101,7 @@ rule parametric_set:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=1000,
+        mem_mb=wf.SMALL_JOB_MB,
         runtime=10,
     params:
         kind="parametric",
@@ -123,7 +123,7 @@ rule realistic_set:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=1000,
+        mem_mb=wf.SMALL_JOB_MB,
         runtime=10,
     params:
         kind="realistic",

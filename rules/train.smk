@@ -32,7 +32,7 @@ rule train_head:
 # fitted on its validation split (never on a test set; `classify --calibrated`).
 rule predict:
     input:
-        head=f"{wf.MODEL_DIR}/head.keras",
+        head=f"{wf.MODEL_DIR}/{wf.MODEL_FILES['head']}",
         features=wf.PARAMETRIC_FEATURES,
         realistic_features=wf.REALISTIC_FEATURES,
     output:

@@ -15,8 +15,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from .comparison import REPORTED_SUBSETS, binomial_se
-from .metrics import subset_masks
+from .comparison import binomial_se
+from .metrics import REPORTED_SUBSETS, subset_masks
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 1.0, 0.01), 2)
 MAX_DETECTIONS = 3

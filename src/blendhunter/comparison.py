@@ -22,9 +22,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from .metrics import subset_masks
+from .metrics import REPORTED_SUBSETS, subset_masks
 
-REPORTED_SUBSETS = ("all", "close", "distant", "isolated")
 BOOTSTRAP_DRAWS = 300
 COLUMNS = (
     "dataset", "train_sigma", "realisation", "subset", "n",

@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 
 from . import seeds
+from .metrics import REPORTED_SUBSETS
 
-SUBSETS = ("all", "close", "distant", "isolated")
+SUBSETS = REPORTED_SUBSETS
 COLUMNS = ("method", "dataset", "n_train", "subset", "accuracy", "tpr", "tnr", "n")
 
 

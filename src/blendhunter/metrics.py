@@ -31,7 +31,8 @@ import pandas as pd
 
 from .io import atomic_path, reading
 
-SUBSETS = ("all", "close", "distant", "isolated", "close_paired", "distant_paired")
+REPORTED_SUBSETS = ("all", "close", "distant", "isolated")  # the subsets every summary reports
+SUBSETS = (*REPORTED_SUBSETS, "close_paired", "distant_paired")
 METHODS = ("blendhunter", "sep")
 DATASETS = ("parametric", "realistic")
 RATE_COLUMNS = ("accuracy", "tpr", "tnr", "n", "n_failed", "tp", "fn", "tn", "fp")

@@ -22,6 +22,8 @@ import pandas as pd  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Circle, Patch  # noqa: E402
 
+from .metrics import REPORTED_SUBSETS  # noqa: E402
+
 STYLE = {
     "font.size": 10,
     "axes.titlesize": 10,
@@ -542,7 +544,7 @@ def pretraining(table: pd.DataFrame, sigma: float):
         "random": {"color": "0.6", "label": "random VGG-16"},
         "sep": {"color": SEP["color"], "label": "SEP"},
     }
-    subsets = ["all", "close", "distant", "isolated"]
+    subsets = list(REPORTED_SUBSETS)
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(1, 2, figsize=(9.6, 4.6), sharey=True, constrained_layout=True)
         for ax, dataset in zip(axes, ("parametric", "realistic"), strict=True):

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .metrics import nearest_sigma
+from .metrics import REPORTED_SUBSETS, nearest_sigma
 
-SUBSETS = ("all", "close", "distant", "isolated")
+SUBSETS = REPORTED_SUBSETS
 
 
 def _pct(value: float) -> str:
@@ -277,9 +277,12 @@ def _pct1(value: float) -> str:
     return f"{100 * value:.1f}%"
 
 
-def beyond_lines(tables: Path, sigma: float) -> list[str]:
-    """AUC, calibration, purity at 15% blends and the pre-training ablation, at `sigma`, when
-    the bundle has those tables."""
+def beyond_lines(tables: Path, sigma: float, threshold: float) -> list[str]:
+    """AUC, calibration, purity at the lowest survey blend fraction and the pre-training
+    ablation, at `sigma` (heads at p >= `threshold`), when the bundle has those tables."""
+    from .scores import FRACTIONS
+
+    fraction = FRACTIONS[0]
     lines = []
     if (tables / "roc_auc.csv").exists():
         roc = pd.read_csv(tables / "roc_auc.csv")
@@ -289,7 +292,7 @@ def beyond_lines(tables: Path, sigma: float) -> list[str]:
         lines.append(
             f"- ROC (realistic set, trained at σ {sigma:g}): AUC {heads['auc'].mean():.3f} per head, "
             f"{ensemble['auc'].iloc[0]:.3f} for the ensemble of its realisations; SEP's one operating point "
-            f"is TPR {_pct1(sep['tpr'])} at FPR {_pct1(sep['fpr'])}, BlendHunter's at p ≥ 0.5 "
+            f"is TPR {_pct1(sep['tpr'])} at FPR {_pct1(sep['fpr'])}, BlendHunter's at p ≥ {threshold:g} "
             f"TPR {_pct1(heads['tpr'].mean())} at FPR {_pct1(heads['fpr'].mean())}."
         )
     if (tables / "calibration.csv").exists():
@@ -304,14 +307,15 @@ def beyond_lines(tables: Path, sigma: float) -> list[str]:
         )
     if (tables / "purity.csv").exists():
         pur = pd.read_csv(tables / "purity.csv")
-        at = pur[(pur["dataset"] == "realistic") & (pur["blend_fraction"] == 0.15)]
+        at = pur[(pur["dataset"] == "realistic") & (pur["blend_fraction"] == fraction)]
         heads = at[(at["method"] == "blendhunter") & (at["train_sigma"] == sigma)]
         rules = {rule: heads[heads["threshold_rule"] == rule] for rule in ("fixed", "f1_validation")}
         pr = {rule: (_pct1(r["precision"].mean()), _pct1(r["recall"].mean())) for rule, r in rules.items()}
         sep = at[at["method"] == "sep"].iloc[0]
         lines.append(
-            f"- At a 15% blend fraction (realistic set reweighted): purity {pr['fixed'][0]} and completeness "
-            f"{pr['fixed'][1]} at p ≥ 0.5, {pr['f1_validation'][0]} and {pr['f1_validation'][1]} at the "
+            f"- At a {fraction:.0%} blend fraction (realistic set reweighted): purity {pr['fixed'][0]} and "
+            f"completeness {pr['fixed'][1]} at p ≥ {threshold:g}, "
+            f"{pr['f1_validation'][0]} and {pr['f1_validation'][1]} at the "
             f"F1-best threshold chosen on the validation split; SEP {_pct1(sep['precision'])} and "
             f"{_pct1(sep['recall'])}."
         )
@@ -367,7 +371,9 @@ def campaign_section(
     if reference:
         nearest = nearest_trained(per_sigma, manifest["config"]["realistic"]["sigma"])
         lines += (
-            beyond_lines(folder / "tables", nearest) + comparison_lines(folder / "tables", nearest) + [""]
+            beyond_lines(folder / "tables", nearest, manifest["config"]["classify"]["threshold"])
+            + comparison_lines(folder / "tables", nearest)
+            + [""]
         )
     lines += [
         f"![{name}]({folder}/figures/{name}.png)"
@@ -498,7 +504,7 @@ def side_by_side(folders: list[Path]) -> list[str]:
     import json
 
     lines = [
-        "| realistic set, heads at the σ nearest 14.5 | all | close | distant | isolated | AUC "
+        "| realistic set, heads at the σ nearest its own | all | close | distant | isolated | AUC "
         "| close at SEP's FPR | distant at SEP's FPR |",
         "|---" * 8 + "|",
     ]

@@ -25,12 +25,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .metrics import REPORTED_SUBSETS
+
 CARD_FILE = "card.json"
 WEIGHTS_FILE = "weights.npz"
 # The Keras download of the ImageNet notop weights and the local copy in ../shared hold the
 # same values in files of different bytes (../shared/weights/SOURCES.txt): either is accepted.
 EQUIVALENT_VGG16_MD5 = ("6d6bbae143d832006294945121d1f1fc", "f7bfcc1e3cf2c2920e3e7c8066f6a557")
-SUBSETS = ("all", "close", "distant", "isolated")
+SUBSETS = REPORTED_SUBSETS
 CARD_METADATA = (
     "train_sigma", "realisation", "preprocessing", "layer", "precision", "engine", "weights",
     "vgg16_weights_md5", "n_train", "n_validation", "best_epoch", "hyperparameters", "threshold",

@@ -147,6 +147,7 @@ def training_settings(config: dict, sigma: str) -> dict:
 # Per-rule resources, from measurements on 2 cores (see README, "Cost").
 # Memory is a base (Python + libraries) plus a per-stamp term with headroom.
 TF_BASE_MB = 2500
+SMALL_JOB_MB = 1000  # jobs without TensorFlow or whole sets in memory: tables, SEP, downloads
 STAMP_BYTES = 65 * 65 * 4
 
 

@@ -15,7 +15,7 @@ from blendhunter.logs import run
 from blendhunter.splits import SPLIT_CODES
 from blendhunter.stamps import read_meta
 
-SUBSETS = ("all", "close", "distant", "isolated")
+SUBSETS = metrics.REPORTED_SUBSETS
 
 
 def truth_of(stamps, split=None, first=None):
