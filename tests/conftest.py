@@ -6,6 +6,7 @@ import copy
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,39 @@ def snakemake_command(workdir: Path, configfiles, *args: str, cores: int = 2) ->
         "--cores", str(cores),
         *args,
     ]  # fmt: skip
+
+
+# --- a run held at a fault point (tests/faults/sitecustomize.py) ---------------------------
+
+FAULTS = REPO / "tests" / "faults"
+READY_LIMIT_S = 300
+
+
+def start_held_run(workdir: Path, configfile: Path, targets, point: str, match: str, cores: int = 2):
+    """Start `snakemake targets` whose job writing an output matching `match` stops at
+    `point` ("before_write", "before_rename") and waits for `faults/release`. Returns
+    (the Snakemake process, in its own process group; the held job's pid; the fault
+    folder) once the job is held: no process list is polled, the hook says so in a file."""
+    faults = workdir / "faults"
+    faults.mkdir()
+    env = {
+        **snakemake_env(),
+        "PYTHONPATH": f"{FAULTS}{os.pathsep}{snakemake_env()['PYTHONPATH']}",
+        "BH_FAULT_POINT": point,
+        "BH_FAULT_MATCH": match,
+        "BH_FAULT_DIR": str(faults),
+    }
+    log = workdir / "snakemake.log"
+    with log.open("w") as output:
+        run = subprocess.Popen(
+            snakemake_command(workdir, configfile, *targets, cores=cores), stdout=output,
+            stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        )  # fmt: skip
+    deadline = time.monotonic() + READY_LIMIT_S
+    while not (faults / "ready").exists():
+        if run.poll() is not None or time.monotonic() > deadline:
+            if run.poll() is None:
+                os.killpg(run.pid, 9)
+            raise AssertionError(f"no job reached {point} of {match}:\n{log.read_text()[-3000:]}")
+        time.sleep(0.05)
+    return run, int((faults / "ready").read_text()), faults

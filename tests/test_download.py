@@ -10,6 +10,7 @@ the checksum error and leaves nothing that looks complete.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import tarfile
 import threading
@@ -145,6 +146,75 @@ def test_unpack_of_a_damaged_archive_leaves_nothing(tmp_path):
     with pytest.raises(ResourceError, match="cannot be unpacked"):
         unpack(archive, tmp_path / "out")
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+# --- a full disk is not a network fault -------------------------------------------------------
+# Each fails on the code before: fetch retried ENOSPC as a cut transfer, unpack removed
+# the archive on any OSError, and reading() called a permission error "damaged".
+
+
+def test_a_full_disk_during_fetch_is_not_retried_and_keeps_the_part(server, tmp_path, monkeypatch):
+    import builtins
+
+    from blendhunter import download
+
+    server.files["/a.bin"] = PAYLOAD
+    room = 100_000
+
+    class Filling:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def write(self, block):
+            if self.handle.tell() + len(block) > room:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return self.handle.write(block)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+    monkeypatch.setattr(download, "open", lambda *a, **k: Filling(builtins.open(*a, **k)), raising=False)
+    monkeypatch.setattr(download, "BLOCK", 50_000)
+    dest = tmp_path / "a.bin"
+    with pytest.raises(ResourceError, match="disk full") as info:
+        fetch(f"{server.url}/a.bin", dest, md5(PAYLOAD), retries=3, backoff=0)
+    assert "bytes free" in str(info.value) and "more needed" in str(info.value)
+    assert len(server.requests) == 1  # not retried
+    assert part_path(dest).stat().st_size == room and not dest.exists()
+    monkeypatch.undo()  # room again: the next run resumes the part
+    assert fetch(f"{server.url}/a.bin", dest, md5(PAYLOAD), backoff=0) == md5(PAYLOAD)
+    assert server.requests[-1][1] == f"bytes={room}-"
+
+
+def test_a_full_disk_during_unpack_keeps_the_archive(tmp_path, monkeypatch):
+    archive = tmp_path / "a.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        member = tmp_path / "member.bin"
+        member.write_bytes(PAYLOAD)
+        tar.add(member, arcname="member.bin")
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tarfile.TarFile, "extractall", full)
+    with pytest.raises(ResourceError, match="disk full") as info:
+        unpack(archive, tmp_path / "out")
+    assert f"about {len(PAYLOAD):,} needed" in str(info.value)
+    assert archive.exists() and not (tmp_path / "out.partial").exists()
+
+
+def test_reading_tells_permission_errors_from_damage(tmp_path):
+    from blendhunter.io import DamagedFileError, FileAccessError, reading
+
+    with pytest.raises(FileAccessError, match="permission denied"):
+        with reading(tmp_path / "f.h5", "a stamp file"):
+            raise PermissionError(errno.EACCES, "Permission denied")
+    with pytest.raises(DamagedFileError, match="is damaged"):
+        with reading(tmp_path / "f.h5", "a stamp file"):
+            raise OSError("Unable to open file (truncated file)")
 
 
 def miniature_cosmos_archive(path: Path, n_parametric: int = 300) -> bytes:

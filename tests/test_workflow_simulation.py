@@ -1,8 +1,8 @@
 """Real Snakemake runs of the simulation rules on the tiny config.
 
 One full run (every parametric set and the realistic set) is shared by the
-module; a second run, interrupted and resumed, builds one set alone in another
-directory and must give the same arrays.
+module; a second run builds one set alone in another directory and must give the
+same arrays. Interrupted runs: tests/test_faults.py.
 """
 
 from __future__ import annotations
@@ -12,12 +12,10 @@ import os
 import re
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import psutil
 import pytest
 
 from blendhunter import config as bh_config
@@ -31,14 +29,14 @@ from .conftest import (
     run_snakemake,
     snakemake_command,
     snakemake_env,
+    start_held_run,
     write_config,
 )
 
 pytestmark = pytest.mark.slow
 
 ONE_SET = {"sigma": "20", "realisation": 1}  # the set rebuilt alone
-JOB_SCRIPTS = ("simulate_chunk.py", "merge_chunks.py", "make_noisy_set.py")  # the jobs to hold
-PARTIAL = re.compile(r"^\.(chunk\d+|noiseless|real\d+|stamps)\.partial\.h5$")
+PARTIAL = re.compile(r"^\.(chunk\d+|noiseless|real\d+|stamps)\.partial-\d+\.h5$")
 
 
 def set_path(sigma, realisation) -> str:
@@ -197,161 +195,26 @@ def test_set_noise_matches_sigma_and_realisations_differ(cfg, full_run):
             assert abs(corr) < 0.02, (a, b, corr)
 
 
-# --- interrupted run, resumed, one set alone ------------------------------------
-
-
-def wait_for(condition, proc: subprocess.Popen, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if proc.poll() is not None:
-            raise AssertionError(f"snakemake ended (rc {proc.returncode}) before {what}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
-JOB_OUTPUT = re.compile(r"^\s+output: (\S+)\n(?:.*\n)*?\s+jobid: (\d+)$", re.M)
-FINISHED = re.compile(r"^Finished jobid: (\d+) \(Rule: simulate_parametric_chunk\)$", re.M)
-
-
-def finished_outputs(log: str) -> set[str]:
-    """Outputs of the chunk jobs a Snakemake log reports as finished."""
-    outputs = {jobid: path for path, jobid in JOB_OUTPUT.findall(log)}
-    return {outputs[jobid] for jobid in FINISHED.findall(log) if jobid in outputs}
-
-
-def release(held: list[psutil.Process]) -> None:
-    """Resume held processes; one Snakemake already killed is gone (SIGKILL reaches a
-    stopped process)."""
-    for member in held:
-        try:
-            member.resume()
-        except psutil.NoSuchProcess:
-            pass
-
-
-def hold_a_running_job(proc: subprocess.Popen) -> list[psutil.Process]:
-    """Suspend (SIGSTOP) a job that Snakemake is running, with its children: while it is
-    held, the run cannot finish, so the interruption that follows lands mid-run by
-    construction. Returns the held processes, for `release`."""
-
-    names = ("simulate_parametric_chunk", "merge_chunks", "simulate_chunk.py", "merge_chunks.py")
-
-    def held():
-        for child in psutil.Process(proc.pid).children(recursive=True):
-            try:
-                if not any(name in part for part in child.cmdline() for name in names):
-                    continue
-                family = [child, *child.children(recursive=True)]
-                for member in family:
-                    member.suspend()
-                if child.status() == psutil.STATUS_STOPPED:  # held, and not already ending
-                    return family
-                for member in family:
-                    member.resume()
-            except psutil.NoSuchProcess:  # it ended while we looked: take the next one
-                continue
-        return None
-
-    found = []
-    wait_for(lambda: found.append(held()) or found[-1] is not None, proc, 600, "a running job to hold")
-    return found[-1]
-
-
-def interrupt_one_set(workdir, configfile, target):
-    """Start building `target`, hold a running job, Ctrl-C the run; (process, a finished chunk)."""
-    output = open(workdir / "interrupted.out", "w")
-    proc = subprocess.Popen(
-        snakemake_command(workdir, configfile, target, cores=1),
-        stdout=output,
-        stderr=subprocess.STDOUT,
-        env=snakemake_env(),
-        cwd=workdir,
-        start_new_session=True,  # its own process group, as a terminal's job
-        # Ctrl-C as a terminal delivers it, even if the test process ignores SIGINT
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
-    try:
-        log = workdir / "interrupted.out"
-        wait_for(lambda: finished_outputs(log.read_text()), proc, 600, "the first finished chunk")
-        job = hold_a_running_job(proc)  # a later chunk or the merge: the run cannot end now
-        # a chunk Snakemake has recorded as finished (an output on disk may be a held job's)
-        finished = workdir / sorted(finished_outputs(log.read_text()))[0]
-        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C, to Snakemake and its jobs
-        release(job)  # the held job now receives its SIGINT too
-        proc.wait(timeout=120)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        output.close()
-    return proc, finished
+# --- one set alone --------------------------------------------------------------
+# (Interrupted and resumed runs: tests/test_faults.py, by fault injection.)
 
 
 @pytest.fixture(scope="module")
-def resumed_run(cfg, tmp_path_factory) -> dict:
-    """Build one set alone with --cores 1, Ctrl-C it while a job is held, then rerun."""
-    target = set_path(**ONE_SET)
-    for _attempt in range(3):
-        workdir = tmp_path_factory.mktemp("alone")
-        configfile = write_config(workdir / "config.yaml", cfg)
-        proc, finished = interrupt_one_set(workdir, configfile, target)
-        if proc.returncode != 0:
-            break
-        # Seen once in a full suite: the run ended despite the held job and the Ctrl-C,
-        # so the scenario never happened; it is redone, the assertions below are not.
-    chunks = [workdir / p for p in chunk_paths(cfg, "parametric")]
-    state = {
-        "workdir": workdir,
-        "target": target,
-        "returncode": proc.returncode,
-        "finished": finished,
-        "stat": finished.stat(),
-        "after_kill": {
-            str(p.relative_to(workdir)): p.exists()
-            for p in [*chunks, workdir / wf.PARAMETRIC_MASTER, workdir / target]
-        },
-        "stray": stray_files(workdir),
-        "interrupted_log": (workdir / "interrupted.out").read_text(),
-    }
-    # what exists at an output path after the kill must be complete
-    state["complete"] = {}
-    for path in chunks:
-        if path.exists():
-            part = stamps.StampSet(path)
-            state["complete"][path.name] = len(part.images(part.indices())) == cfg["parametric"]["chunk_size"]
-    state["rerun"] = run_snakemake(workdir, configfile, target)
-    return state
-
-
-def test_interrupted_run_leaves_no_incomplete_output(resumed_run):
-    log = resumed_run["interrupted_log"]
-    assert resumed_run["returncode"] != 0, log  # it was interrupted...
-    assert not resumed_run["after_kill"][resumed_run["target"]], log  # ...before the end
-    assert resumed_run["complete"], log
-    assert all(resumed_run["complete"].values()), resumed_run["complete"]
-    assert not resumed_run["stray"], resumed_run["stray"]
-
-
-def test_resumed_run_keeps_finished_chunks(resumed_run):
-    before = resumed_run["stat"]
-    after = resumed_run["finished"].stat()
-    assert (after.st_ino, after.st_mtime_ns, after.st_size) == (
-        before.st_ino,
-        before.st_mtime_ns,
-        before.st_size,
-    ), resumed_run["rerun"].stdout + resumed_run["rerun"].stderr
-    workdir = resumed_run["workdir"]
-    assert (workdir / resumed_run["target"]).exists()
-    assert not partial_files(workdir)
-    # only the one set asked for was made
+def one_set_alone(cfg, tmp_path_factory) -> Path:
+    """One set built alone, in its own directory: only what it needs runs."""
+    workdir = tmp_path_factory.mktemp("alone")
+    configfile = write_config(workdir / "config.yaml", cfg)
+    run_snakemake(workdir, configfile, set_path(**ONE_SET))
     made = sorted(p.name for p in (workdir / "results/stamps/parametric").glob("sigma*/*.h5"))
     assert made == [f"real{ONE_SET['realisation']}.h5"]
+    assert not partial_files(workdir)
+    return workdir
 
 
-def test_one_set_rebuilt_alone_equals_the_full_run(resumed_run, full_run):
-    alone = stamps.StampSet(resumed_run["workdir"] / resumed_run["target"])
-    full = stamps.StampSet(full_run / resumed_run["target"])
+def test_one_set_rebuilt_alone_equals_the_full_run(one_set_alone, full_run):
+    target = set_path(**ONE_SET)
+    alone = stamps.StampSet(one_set_alone / target)
+    full = stamps.StampSet(full_run / target)
     assert np.array_equal(alone.images(alone.indices()), full.images(full.indices()))
     pd.testing.assert_frame_equal(alone.meta, full.meta, check_exact=True)
     for key in ("sigma", "realisation", "noise_seed", "seed", "config_sha256"):
@@ -410,29 +273,20 @@ def test_default_config_plans_a_set_per_sigma_and_realisation(tmp_path):
 
 
 def test_a_second_run_in_the_same_directory_is_refused(cfg, tmp_path):
-    """While one run holds the directory (a job of it held, so it is running by
-    construction), a second `snakemake` there is refused with the lock message and
+    """While one run holds the directory (a job of it held at a fault point, so it is
+    running by construction), a second `snakemake` there is refused with the lock message and
     the first run then finishes with complete outputs."""
     configfile = write_config(tmp_path / "config.yaml", cfg)
     target = set_path(**ONE_SET)
-    with open(tmp_path / "first.out", "w") as output:
-        first = subprocess.Popen(
-            snakemake_command(tmp_path, configfile, target, cores=1),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env=snakemake_env(),
-            cwd=tmp_path,
-            start_new_session=True,
-        )
-        try:
-            job = hold_a_running_job(first)
-            second = run_snakemake(tmp_path, configfile, target, check=False)
-            release(job)
-            assert first.wait(timeout=600) == 0, (tmp_path / "first.out").read_text()
-        finally:
-            if first.poll() is None:
-                os.killpg(first.pid, signal.SIGKILL)
-                first.wait()
+    first, _, faults = start_held_run(tmp_path, configfile, [target], "before_write", "chunk1.h5", cores=1)
+    try:
+        second = run_snakemake(tmp_path, configfile, target, check=False)
+        (faults / "release").touch()
+        assert first.wait(timeout=600) == 0, (tmp_path / "snakemake.log").read_text()
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait()
     said = second.stdout + second.stderr
     assert second.returncode != 0, said
     assert "cannot be locked" in said or "LockException" in said, said

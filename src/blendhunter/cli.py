@@ -27,9 +27,8 @@ import numpy as np
 
 from . import __version__
 from .engine import ENGINES, PRECISIONS
-from .errors import InputError  # noqa: F401 (raised here, importable from here)
+from .errors import BlendHunterError, InputError  # noqa: F401 (InputError: importable from here)
 from .features import INPUT_SIZE
-from .survey import SurveyError
 from .survey import __doc__ as SURVEY_DOC
 
 STAMP_SIZES = (51, INPUT_SIZE)
@@ -573,7 +572,7 @@ def main(argv: list[str] | None = None) -> int:
         parser().error("--threshold must be between 0 and 1")
     try:
         return args.func(args)
-    except (InputError, SurveyError) as err:
+    except BlendHunterError as err:  # InputError, SurveyError, and a file or engine problem
         print(f"blendhunter {args.command}: error: {err}", file=sys.stderr)
         return 2
 

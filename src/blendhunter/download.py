@@ -21,7 +21,7 @@ from urllib.error import HTTPError, URLError
 from urllib.request import Request, urlopen
 
 from .errors import ResourceError
-from .io import md5sum
+from .io import free_bytes, local_problem, md5sum
 from .logs import Progress
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,11 @@ def fetch(
             _transfer(url, part, timeout)
             break
         except TRANSFER_ERRORS as err:
+            if problem := local_problem(err):  # not the network: retrying cannot help
+                raise ResourceError(
+                    f"downloading {url}: {problem} writing {part} ({free_bytes(part):,} bytes free"
+                    f"{_needed(err)}); {part} is kept and the next run resumes it once there is room"
+                ) from err
             if isinstance(err, HTTPError) and 400 <= err.code < 500:
                 raise ResourceError(f"downloading {url} failed: HTTP {err.code} {err.reason}") from err
             if attempt == retries:
@@ -68,6 +73,11 @@ def fetch(
     return digest
 
 
+def _needed(err: BaseException) -> str:
+    needed = getattr(err, "bytes_needed", None)
+    return f", about {needed:,} more needed" if needed else ""
+
+
 def _transfer(url: str, part: Path, timeout: float) -> None:
     """Fetch the rest of `url` into `part` (all of it if the server ignores the range)."""
     have = part.stat().st_size if part.exists() else 0
@@ -86,13 +96,26 @@ def _transfer(url: str, part: Path, timeout: float) -> None:
             log.info("resuming %s at byte %d", url, have)
         progress = Progress(total or 0, f"download {part.name} (bytes)", log)
         progress.done = have if resumed else 0
-        with open(part, "ab" if resumed else "wb") as out:
-            while block := response.read(BLOCK):
-                out.write(block)
-                progress.update(len(block))
+        try:
+            with open(part, "ab" if resumed else "wb") as out:
+                while block := response.read(BLOCK):
+                    out.write(block)
+                    progress.update(len(block))
+        except OSError as err:
+            if total is not None:
+                err.bytes_needed = total - part.stat().st_size
+            raise
     size = part.stat().st_size
     if total is not None and size < total:
         raise ConnectionError(f"transfer cut short at {size} of {total} bytes")
+
+
+def _unpacked_size(archive: Path) -> int:
+    try:
+        with tarfile.open(archive) as tar:
+            return sum(member.size for member in tar.getmembers())
+    except (tarfile.TarError, OSError, EOFError):
+        return 0
 
 
 def unpack(archive: str | Path, dest: str | Path) -> Path:
@@ -105,6 +128,12 @@ def unpack(archive: str | Path, dest: str | Path) -> Path:
             tar.extractall(partial, filter="data")
     except (tarfile.TarError, EOFError, OSError) as err:
         shutil.rmtree(partial, ignore_errors=True)
+        if problem := local_problem(err):  # the disk, not the archive: keep it
+            raise ResourceError(
+                f"unpacking {archive} into {partial}: {problem} ({err}); {free_bytes(dest):,} bytes "
+                f"free, about {_unpacked_size(archive):,} needed; the archive is kept: make room "
+                "and run again"
+            ) from err
         archive.unlink(missing_ok=True)
         raise ResourceError(
             f"{archive} cannot be unpacked ({err}): it was removed; run again to download it anew"

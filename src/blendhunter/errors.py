@@ -32,3 +32,8 @@ class EngineError(BlendHunterError, RuntimeError):
 
 class DamagedFileError(BlendHunterError, RuntimeError):
     """A workflow file exists but cannot be read: cut short, overwritten or corrupt."""
+
+
+class FileAccessError(BlendHunterError, RuntimeError):
+    """A file cannot be read or written for a reason other than its content: a full
+    disk, missing permissions, an I/O error of the device."""

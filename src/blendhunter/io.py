@@ -3,20 +3,57 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import platform
+import shutil
 import zipfile
 from importlib import metadata
 from pathlib import Path
 
-from .errors import DamagedFileError  # noqa: F401 (raised here, importable from here)
+from .errors import DamagedFileError, FileAccessError  # noqa: F401 (raised here, importable from here)
 
 # What a damaged file raises when read: h5py and Keras raise OSError, KeyError or
 # ValueError, a cut-short zip (.keras) BadZipFile, pandas ParserError (a ValueError).
 READ_ERRORS = (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile)
+# OS errors that say nothing about the file's content: the disk, permissions, the device
+LOCAL_ERRNOS = {
+    errno.ENOSPC: "disk full",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EROFS: "read-only file system",
+    errno.EIO: "input/output error of the device",
+}
+
+
+def local_problem(err: BaseException) -> str | None:
+    """What a local OS error is ('disk full', 'permission denied', ...), None otherwise."""
+    return LOCAL_ERRNOS.get(getattr(err, "errno", None)) if isinstance(err, OSError) else None
+
+
+def free_bytes(path: str | Path) -> int:
+    """Free space on the file system of `path` (or of its nearest existing parent)."""
+    path = Path(path).absolute()
+    while not path.exists():
+        path = path.parent
+    return shutil.disk_usage(path).free
+
 
 PACKAGES = ("blendhunter", "galsim", "numpy", "h5py", "tensorflow-cpu", "tensorflow", "keras", "sep")
+
+
+def _remove_stale_partials(path: Path) -> None:
+    """Temporaries of `path` left by writers that were killed (their process is gone)."""
+    for stale in path.parent.glob(f".{path.stem}.partial-*{path.suffix}"):
+        pid = stale.name[len(f".{path.stem}.partial-") : len(stale.name) - len(path.suffix)]
+        try:
+            os.kill(int(pid), 0)
+        except (ValueError, ProcessLookupError):
+            stale.unlink(missing_ok=True)
+        except PermissionError:  # alive, another user's
+            pass
 
 
 @contextlib.contextmanager
@@ -25,11 +62,14 @@ def atomic_path(path: str | Path):
 
     An interrupted or failed step never leaves a file at `path` that looks
     complete: the temporary is removed on error, and a kill leaves only a
-    `.NAME.partial.EXT` file that the next run overwrites.
+    `.NAME.partial-PID.EXT` file, which the next writer of `path` removes.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.partial{path.suffix}")  # keep the suffix: Keras needs it
+    _remove_stale_partials(path)
+    # unique per process (two writers of one file never share a temporary); keep the
+    # suffix: Keras needs it
+    tmp = path.with_name(f".{path.stem}.partial-{os.getpid()}{path.suffix}")
     try:
         yield tmp
         os.replace(tmp, path)
@@ -41,12 +81,18 @@ def atomic_path(path: str | Path):
 @contextlib.contextmanager
 def reading(path: str | Path, what: str):
     """Turn a read error of `path` into one DamagedFileError that names the file, says it is
-    damaged and how to rebuild it. A missing file stays FileNotFoundError."""
+    damaged and how to rebuild it; a permission or device error into a FileAccessError
+    that says so (the file is not damaged). A missing file stays FileNotFoundError."""
     try:
         yield
     except (FileNotFoundError, DamagedFileError):
         raise
     except READ_ERRORS as err:
+        if problem := local_problem(err):
+            raise FileAccessError(
+                f"{path} cannot be read: {problem} ({err}); the file itself may be fine: fix the "
+                "cause and run again"
+            ) from err
         raise DamagedFileError(
             f"{path} is damaged ({what} that cannot be read: {type(err).__name__}: {err}); "
             "delete it and run snakemake again to rebuild it (or rebuild it with --forcerun RULE)"
