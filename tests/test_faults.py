@@ -121,7 +121,8 @@ def test_a_fault_leaves_nothing_that_looks_complete(clean, tmp_path, point, targ
     assert result.returncode == 0, result.stderr[-3000:]
     assert outputs(tmp_path) == reference
     assert not list((tmp_path / "results").rglob("*.partial*"))
-    for name, mtime in kept.items():  # finished work is not redone (it may be rewritten only
-        path = tmp_path / "results" / "stamps" / name  # if an input was rebuilt before it)
-        if "chunk" in name and STOPPED not in name:
-            assert path.stat().st_mtime_ns == mtime, f"{name} was redone"
+    if target == "sigkill-job":  # Snakemake went on and recorded the other chunks as done:
+        for name, mtime in kept.items():  # the rerun must not redo them (after a Ctrl-C or a
+            if "chunk" in name and STOPPED not in name:  # crash, jobs it was running are redone)
+                path = tmp_path / "results" / "stamps" / name
+                assert path.stat().st_mtime_ns == mtime, f"{name} was redone"
