@@ -73,3 +73,21 @@ def test_best_validation_weights_are_restored(plateau, data):
     loss = -np.mean(target * np.log(np.clip(p, eps, 1)) + (1 - target) * np.log(np.clip(1 - p, eps, 1)))
     assert loss == pytest.approx(plateau.history["val_loss"].min(), rel=1e-3)
     assert loss < plateau.history["val_loss"].iloc[-1]
+
+
+def test_metadata_records_the_features_recipe_classify_follows(data, settings):
+    """The layer and preprocessing of the head's features go to metadata.json (classify
+    reads them); features made before features.layer existed are the paper's layer."""
+    x, y = data
+    result = training.train_head(x, y, x, y, {**settings, "max_epochs": 1}, seed=1)
+    attrs = {"stamps_file": "s.h5", "preprocessing": "snr", "precision": "float32", "vgg16_weights_md5": "m"}
+    metadata = training.head_metadata(
+        {**attrs, "layer": "block3_pool"}, "f.h5", 15.0, 0, result, 1, settings, 0.6
+    )
+    assert (metadata["layer"], metadata["preprocessing"], metadata["threshold"]) == (
+        "block3_pool",
+        "snr",
+        0.6,
+    )
+    assert training.head_metadata(attrs, "f.h5", 15.0, 0, result, 1, settings, 0.5)["layer"] == "block5_pool"
+    assert metadata["epochs_run"] == 1 and metadata["hyperparameters"] == settings

@@ -165,6 +165,45 @@ def predictions_frame(indices, p_blend, threshold: float = 0.5) -> pd.DataFrame:
     )
 
 
+def head_metadata(
+    feature_attrs: dict,
+    features_file: str,
+    sigma: float,
+    realisation: int,
+    result: TrainingResult,
+    seed: int,
+    settings: dict,
+    threshold: float,
+) -> dict:
+    """A head's metadata.json: how its features were made (classify follows them), how it
+    trained, and the versions. Sizes of its splits are added by the caller."""
+    from .features import DEFAULT_LAYER
+    from .io import versions
+
+    best = result.best
+    return {
+        "training_set": feature_attrs["stamps_file"],
+        "features_file": features_file,
+        "train_sigma": sigma,
+        "realisation": realisation,
+        "preprocessing": feature_attrs["preprocessing"],
+        "layer": feature_attrs.get("layer", DEFAULT_LAYER),
+        "precision": feature_attrs["precision"],
+        "engine": feature_attrs.get("engine", "tensorflow"),
+        "weights": feature_attrs.get("weights", "imagenet"),
+        "vgg16_weights_md5": feature_attrs["vgg16_weights_md5"],
+        "epochs_run": int(len(result.history)),
+        "best_epoch": int(result.best_epoch),
+        "best_val_loss": float(best.val_loss),
+        "best_val_accuracy": float(best.val_accuracy),
+        "training_seconds": round(result.seconds, 2),
+        "seed": seed,
+        "hyperparameters": settings,
+        "threshold": threshold,
+        "versions": versions(),
+    }
+
+
 def load_head(model_dir: str | Path):
     import keras
 

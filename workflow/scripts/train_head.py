@@ -5,7 +5,7 @@ import logging
 import h5py
 
 from blendhunter import features, seeds, training
-from blendhunter.io import atomic_path, versions, write_json
+from blendhunter.io import atomic_path, write_json
 from blendhunter.logs import run
 
 
@@ -37,31 +37,18 @@ def main(smk):
         training.plot_history(result.history, result.best_epoch, title, tmp)
     with h5py.File(smk.input.features, "r") as handle:
         feature_attrs = dict(handle.attrs)
+    metadata = training.head_metadata(
+        feature_attrs,
+        str(smk.input.features),
+        sigma,
+        realisation,
+        result,
+        seed,
+        settings,
+        smk.params.threshold,
+    )
     write_json(
-        smk.output.metadata,
-        {
-            "training_set": feature_attrs["stamps_file"],
-            "features_file": str(smk.input.features),
-            "train_sigma": sigma,
-            "realisation": realisation,
-            "preprocessing": feature_attrs["preprocessing"],
-            "layer": feature_attrs.get("layer", features.DEFAULT_LAYER),
-            "precision": feature_attrs["precision"],
-            "engine": feature_attrs.get("engine", "tensorflow"),
-            "weights": feature_attrs.get("weights", "imagenet"),
-            "vgg16_weights_md5": feature_attrs["vgg16_weights_md5"],
-            "n_train": int(len(y_train)),
-            "n_validation": int(len(y_val)),
-            "epochs_run": int(len(result.history)),
-            "best_epoch": int(result.best_epoch),
-            "best_val_loss": float(best.val_loss),
-            "best_val_accuracy": float(best.val_accuracy),
-            "training_seconds": round(result.seconds, 2),
-            "seed": seed,
-            "hyperparameters": settings,
-            "threshold": smk.params.threshold,
-            "versions": versions(),
-        },
+        smk.output.metadata, {**metadata, "n_train": int(len(y_train)), "n_validation": int(len(y_val))}
     )
 
 
