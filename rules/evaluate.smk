@@ -91,7 +91,6 @@ rule sep_comparison:
         mem_mb=2000,
         runtime=10,
     params:
-        sets=[(sigma, r) for sigma in SIGMAS for r in REALISATIONS],
         threshold=config["classify"]["threshold"],
         close_separation=config["stamp"]["close_separation"],
     script:
@@ -135,7 +134,6 @@ rule combination:
         mem_mb=2000,
         runtime=10,
     params:
-        sets=[(sigma, r) for sigma in SIGMAS for r in REALISATIONS],
         threshold=config["classify"]["threshold"],
         close_separation=config["stamp"]["close_separation"],
     script:
@@ -223,7 +221,6 @@ rule separation_table:
         mem_mb=wf.SMALL_JOB_MB,
         runtime=10,
     params:
-        sets=[(sigma, r) for sigma in SIGMAS for r in REALISATIONS],
         bin_width=config["figures"]["separation_bin_width"],
         stamp_size=config["stamp"]["size"],
     script:
@@ -264,7 +261,6 @@ rule companion_table:
         mem_mb=wf.SMALL_JOB_MB,
         runtime=10,
     params:
-        sets=[(sigma, r) for sigma in SIGMAS for r in REALISATIONS],
         realistic_sigma=config["realistic"]["sigma"],
         figure_sigma=NEAREST_SIGMA,
     script:

@@ -50,7 +50,6 @@ rule score_tables:
         mem_mb=2000,
         runtime=10,
     params:
-        sets=[(sigma, r) for sigma in SIGMAS for r in REALISATIONS],
         threshold=config["classify"]["threshold"],
         realistic_sigma=config["realistic"]["sigma"],
         figure_sigma=NEAREST_SIGMA,

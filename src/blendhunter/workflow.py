@@ -7,6 +7,7 @@ is defined once.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 from . import engine, features, training
@@ -85,6 +86,27 @@ RANDOM_PREDICTIONS_REALISTIC = f"{RANDOM_DIR}/predictions/realistic/sigma{{sigma
 RANDOM_PREDICTIONS_VALIDATION = f"{RANDOM_DIR}/predictions/validation/sigma{{sigma}}/real{{realisation}}.csv"
 CATALOGUE_MANIFEST = "resources/{catalogue}.json"
 COSMOS_DOWNLOAD = "resources/cosmos_download"
+
+
+SET_KEY = re.compile(r"sigma(?P<sigma>[0-9]+(?:\.[0-9]+)?)/real(?P<realisation>[0-9]+)")
+
+
+def by_set(inputs, names) -> dict[tuple[str, int], dict[str, str]]:
+    """A gathering job's per-set inputs keyed by (sigma label, realisation), read from each
+    path's sigma{s}/real{r}, not from its position in a list: {(s, r): {name: path}}."""
+    found: dict[tuple[str, int], dict[str, str]] = {}
+    for name in names:
+        for path in getattr(inputs, name):
+            match = SET_KEY.search(str(path))
+            if match is None:
+                raise ValueError(f"{name}: {path} names no sigma{{s}}/real{{r}} set")
+            found.setdefault((match["sigma"], int(match["realisation"])), {})[name] = str(path)
+    incomplete = {
+        key: sorted(set(names) - set(paths)) for key, paths in found.items() if set(paths) != set(names)
+    }
+    if incomplete:
+        raise ValueError(f"sets without every input: {incomplete}")
+    return dict(sorted(found.items(), key=lambda item: (float(item[0][0]), item[0][1])))
 
 
 def sigma_labels(config: dict) -> list[str]:

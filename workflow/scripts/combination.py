@@ -6,6 +6,7 @@ import logging
 import pandas as pd
 
 from blendhunter import combination, metrics
+from blendhunter import workflow as wf
 from blendhunter.logs import run
 from blendhunter.scores import read_scores
 
@@ -47,18 +48,26 @@ def head_rows(p, stamps, bh, sep, realistic_set, sigma, r):
 def main(smk):
     inp, p = smk.input, smk.params
     rows = []
-    for i, (sigma, r) in enumerate(p.sets):
+    names = (
+        "parametric_sets",
+        "bh_parametric",
+        "bh_validation",
+        "bh_realistic",
+        "sep_parametric",
+        "sep_validation",
+    )
+    for (sigma, r), paths in wf.by_set(inp, names).items():
         bh = {
-            "test": inp.bh_parametric[i],
-            "validation": inp.bh_validation[i],
-            "realistic": inp.bh_realistic[i],
+            "test": paths["bh_parametric"],
+            "validation": paths["bh_validation"],
+            "realistic": paths["bh_realistic"],
         }
         sep = {
-            "test": inp.sep_parametric[i],
-            "validation": inp.sep_validation[i],
+            "test": paths["sep_parametric"],
+            "validation": paths["sep_validation"],
             "realistic": inp.sep_realistic,
         }
-        rows += head_rows(p, inp.parametric_sets[i], bh, sep, inp.realistic_set, sigma, r)
+        rows += head_rows(p, paths["parametric_sets"], bh, sep, inp.realistic_set, sigma, r)
     table = pd.DataFrame(rows).reindex(columns=list(combination.COLUMNS))
     metrics.write_csv(table, smk.output.per_head)
     metrics.write_csv(combination.summarise(table), smk.output.summary)

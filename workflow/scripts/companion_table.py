@@ -10,6 +10,7 @@ import math
 import pandas as pd
 
 from blendhunter import metrics, plots
+from blendhunter import workflow as wf
 from blendhunter.logs import run
 from blendhunter.splits import SPLIT_CODES
 from blendhunter.stamps import read_meta
@@ -21,20 +22,23 @@ def rows_for(meta, truth, path, test_sigma, **ids):
 
 
 def main(smk):
-    inp, sets = smk.input, smk.params.sets
+    inp = smk.input
     realistic_meta = read_meta(inp.realistic_set)
     realistic = metrics.truth_frame(realistic_meta)
     real_sigma = float(smk.params.realistic_sigma)
     frames = []
-    for i, (sigma, r) in enumerate(sets):
-        meta = read_meta(inp.parametric_sets[i])
+    names = ("parametric_sets", "bh_parametric", "sep_parametric", "bh_realistic")
+    for (sigma, r), paths in wf.by_set(inp, names).items():
+        meta = read_meta(paths["parametric_sets"])
         truth = metrics.truth_frame(meta, meta.index[meta["split"] == SPLIT_CODES["test"]])
         ids = {"dataset": "parametric", "train_sigma": float(sigma), "realisation": int(r)}
-        for method, path in (("blendhunter", inp.bh_parametric[i]), ("sep", inp.sep_parametric[i])):
+        for method, path in (("blendhunter", paths["bh_parametric"]), ("sep", paths["sep_parametric"])):
             frames.append(rows_for(meta, truth, path, float(sigma), method=method, **ids))
         ids = {"dataset": "realistic", "train_sigma": float(sigma), "realisation": int(r)}
         frames.append(
-            rows_for(realistic_meta, realistic, inp.bh_realistic[i], real_sigma, method="blendhunter", **ids)
+            rows_for(
+                realistic_meta, realistic, paths["bh_realistic"], real_sigma, method="blendhunter", **ids
+            )
         )
     ids = {"dataset": "realistic", "train_sigma": math.nan, "realisation": pd.NA}
     frames.append(rows_for(realistic_meta, realistic, inp.sep_realistic, real_sigma, method="sep", **ids))

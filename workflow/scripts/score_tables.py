@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from blendhunter import metrics, plots, scores
+from blendhunter import workflow as wf
 from blendhunter.logs import run
 
 
@@ -28,12 +29,13 @@ def main(smk):
     truth_real, _, realistic = scores.read_scores(inp.realistic_set, inp.bh_realistic[0])
     roc, cal, purity, curves, reliability = [], [], [], [], []
     by_sigma = {}
-    for i, (sigma, r) in enumerate(smk.params.sets):
-        calibration = json.loads(Path(inp.calibration[i]).read_text())
+    names = ("calibration", "parametric_sets", "bh_parametric", "bh_realistic", "sep_parametric")
+    for (sigma, r), paths in wf.by_set(inp, names).items():
+        calibration = json.loads(Path(paths["calibration"]).read_text())
         temperature, thresholds = calibration["temperature"], calibration["f1_thresholds"]
-        test = scores.read_scores(inp.parametric_sets[i], inp.bh_parametric[i], "test")
+        test = scores.read_scores(paths["parametric_sets"], paths["bh_parametric"], "test")
         truth_par, p_par, parametric = test
-        _, p_real, _ = scores.read_scores(inp.realistic_set, inp.bh_realistic[i])
+        _, p_real, _ = scores.read_scores(inp.realistic_set, paths["bh_realistic"])
         ids = {"method": "blendhunter", "train_sigma": float(sigma), "realisation": int(r)}
         for dataset, truth, p, test_sigma in (
             ("parametric", truth_par, p_par, float(sigma)),
@@ -45,7 +47,7 @@ def main(smk):
                 dataset=dataset, test_sigma=test_sigma, **ids,
             )  # fmt: skip
             keep(rows, roc, cal, purity)
-        sep_labels = metrics.align(parametric, metrics.read_labels(inp.sep_parametric[i]), "SEP")
+        sep_labels = metrics.align(parametric, metrics.read_labels(paths["sep_parametric"]), "SEP")
         sep_roc, sep_purity = scores.sep_rows(
             truth_par, sep_labels, dataset="parametric", train_sigma=float(sigma),
             test_sigma=float(sigma), realisation=int(r),

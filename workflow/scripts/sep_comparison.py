@@ -4,6 +4,7 @@ ways, combined uncertainties, a bootstrap over real galaxies and a matched opera
 import pandas as pd
 
 from blendhunter import comparison, metrics, seeds
+from blendhunter import workflow as wf
 from blendhunter.logs import run
 from blendhunter.scores import read_scores
 from blendhunter.stamps import read_meta
@@ -17,10 +18,9 @@ def main(smk):
     inp, p = smk.input, smk.params
     realistic_groups = read_meta(inp.realistic_set)["id1"].to_numpy()
     frames = []
-    paths = zip(
-        p.sets, inp.parametric_sets, inp.bh_parametric, inp.bh_realistic, inp.sep_parametric, strict=True
-    )
-    for (sigma, r), stamps, bh_test, bh_real, sep_test in paths:
+    names = ("parametric_sets", "bh_parametric", "bh_realistic", "sep_parametric")
+    for (sigma, r), paths in wf.by_set(inp, names).items():
+        stamps, bh_test, bh_real, sep_test = (paths[n] for n in names)
         ids = {"train_sigma": float(sigma), "realisation": int(r)}
         _, p_test, truth_test = read_scores(stamps, bh_test, "test")
         _, p_real, truth_real = read_scores(inp.realistic_set, bh_real)
