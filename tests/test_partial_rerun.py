@@ -39,6 +39,8 @@ AGGREGATES = {
     "learning_curve",
     "companion_table",
     "score_tables",
+    "sep_comparison",
+    "combination",
     "all",
 }
 # Jobs shared by every level: never rerun by a change to one level.
