@@ -445,7 +445,7 @@ def _faint_recall(companion: pd.DataFrame, method: str, dataset: str, sigma: flo
 def variant_rows(folders: list[Path]) -> list[str]:
     """One row per variant bundle and training sigma (and SEP's on the same stamps):
     realistic AUC, accuracy per subset at p >= 0.5 (± galaxy-bootstrap s.e.), accuracy at
-    SEP's false-positive rate, and the share of 3-5 sigma companions found."""
+    SEP's false-positive rate (± binomial s.e.), and the share of 3-5 sigma companions found."""
     lines = [
         "| variant | σ | AUC realistic | AUC parametric | all | close | distant | isolated "
         "| close at SEP's FPR | distant at SEP's FPR | 3-5σ companions found, parametric / realistic |",
@@ -464,7 +464,11 @@ def variant_rows(folders: list[Path]) -> list[str]:
             cells = [
                 f"{_pct(real.loc[s, 'bh_accuracy'])} ± {_pct(real.loc[s, 'bh_se_galaxies'])}" for s in SUBSETS
             ]
-            cells += [_pct(real.loc[s, "bh_matched_accuracy"]) for s in ("close", "distant")]
+            cells += [
+                f"{_pct(real.loc[s, 'bh_matched_accuracy'])} ± "
+                f"{_pct(_binomial_se(real.loc[s, 'bh_matched_accuracy'], real.loc[s, 'n']))}"
+                for s in ("close", "distant")
+            ]
             faint = [_faint_recall(companion, "blendhunter", d, sigma) for d in ("parametric", "realistic")]
             cells.append(" / ".join(faint))
             lines.append(
