@@ -34,9 +34,9 @@ COLUMNS = (
 )  # fmt: skip
 
 
-def binomial_se(p: float, n: int) -> float:
-    """sqrt(p (1 - p) / n); NaN without stamps."""
-    return math.sqrt(p * (1 - p) / n) if n else math.nan
+def binomial_se(p: float, n: float) -> float:
+    """sqrt(p (1 - p) / n); NaN without stamps or without a rate."""
+    return math.sqrt(p * (1 - p) / n) if n and not math.isnan(p) else math.nan
 
 
 def threshold_at_fpr(p_isolated: np.ndarray, fpr: float) -> float:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .comparison import binomial_se
 from .metrics import REPORTED_SUBSETS, nearest_sigma
 
 SUBSETS = REPORTED_SUBSETS
@@ -33,10 +34,6 @@ SUBSETS = REPORTED_SUBSETS
 
 def _pct(value: float) -> str:
     return "-" if pd.isna(value) else f"{100 * value:.1f}"
-
-
-def _binomial_se(p: float, n: float) -> float:
-    return math.sqrt(p * (1 - p) / n) if n and not pd.isna(p) else math.nan
 
 
 def _sep_counted(accuracy: float, n: float, failed: float) -> float:
@@ -55,10 +52,10 @@ def realistic_rows(per_sigma: pd.DataFrame) -> list[str]:
         cells = [f"{_pct(by.loc[s, 'accuracy_mean'])} ± {_pct(by.loc[s, 'accuracy_std'])}" for s in SUBSETS]
         lines.append(f"| BlendHunter, trained at σ {sigma:g} | " + " | ".join(cells) + " |")
     accuracy, n, failed = sep["accuracy_mean"], sep["n_mean"], sep["n_failed_mean"]
-    cells = [f"{_pct(accuracy[s])} ± {_pct(_binomial_se(accuracy[s], n[s] - failed[s]))}" for s in SUBSETS]
+    cells = [f"{_pct(accuracy[s])} ± {_pct(binomial_se(accuracy[s], n[s] - failed[s]))}" for s in SUBSETS]
     lines.append("| SEP, failures left out (± binomial s.e.) | " + " | ".join(cells) + " |")
     counted = [_sep_counted(accuracy[s], n[s], failed[s]) for s in SUBSETS]
-    cells = [f"{_pct(c)} ± {_pct(_binomial_se(c, n[s]))}" for c, s in zip(counted, SUBSETS, strict=True)]
+    cells = [f"{_pct(c)} ± {_pct(binomial_se(c, n[s]))}" for c, s in zip(counted, SUBSETS, strict=True)]
     lines.append("| SEP, failures counted as errors | " + " | ".join(cells) + " |")
     lines.append("| SEP failures | " + " | ".join(f"{int(failed[s])}" for s in SUBSETS) + " |")
     n = [f"{int(sep.loc[s, 'n_mean'])}" for s in SUBSETS]
@@ -192,7 +189,7 @@ def difference_se(bh: pd.Series, sep: pd.Series, counted: bool = False) -> float
     )
     spread = 0.0 if pd.isna(bh["accuracy_std"]) else bh["accuracy_std"]
     return math.sqrt(
-        _binomial_se(bh["accuracy_mean"], bh["n_mean"]) ** 2 + spread**2 + _binomial_se(sep_acc, sep_n) ** 2
+        binomial_se(bh["accuracy_mean"], bh["n_mean"]) ** 2 + spread**2 + binomial_se(sep_acc, sep_n) ** 2
     )
 
 
@@ -466,7 +463,7 @@ def variant_rows(folders: list[Path]) -> list[str]:
             ]
             cells += [
                 f"{_pct(real.loc[s, 'bh_matched_accuracy'])} ± "
-                f"{_pct(_binomial_se(real.loc[s, 'bh_matched_accuracy'], real.loc[s, 'n']))}"
+                f"{_pct(binomial_se(real.loc[s, 'bh_matched_accuracy'], real.loc[s, 'n']))}"
                 for s in ("close", "distant")
             ]
             faint = [_faint_recall(companion, "blendhunter", d, sigma) for d in ("parametric", "realistic")]
@@ -543,7 +540,7 @@ def side_by_side(folders: list[Path]) -> list[str]:
         lines.append(f"| {name} | " + " | ".join(cells + matched) + " |")
         sep = real[real["method"] == "sep"].drop_duplicates("subset").set_index("subset")
         accuracy, scored = sep["accuracy_mean"], sep["n_mean"] - sep["n_failed_mean"]
-        sep_cells = [f"{_pct(accuracy[s])} ± {_pct(_binomial_se(accuracy[s], scored[s]))}" for s in SUBSETS]
+        sep_cells = [f"{_pct(accuracy[s])} ± {_pct(binomial_se(accuracy[s], scored[s]))}" for s in SUBSETS]
         sep_row = "| SEP, failures left out (± binomial s.e.) | " + " | ".join(sep_cells) + " | - | - | - |"
     return lines + [sep_row]
 
