@@ -46,8 +46,8 @@ import numpy as np
 from PIL import Image
 
 from blendhunter import engine, features
-from blendhunter.benchmarks import available_cores, cpu_info
 from blendhunter.io import versions, write_json
+from blendhunter.machine import available_cores, cpu_info
 from blendhunter.stamps import StampSet, write_images
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -4,17 +4,11 @@
 #
 # No cycle and nothing stale: the roll-up's input is every other final output,
 # so it runs after every job of the campaign; the files it reads are not inputs
-# but the expansion, over this config's wildcards, of each rule's own
-# `benchmark:` pattern (the one place a benchmark path is spelled), so files
-# left by an earlier, larger config are ignored.
+# but the benchmark files of the jobs in Snakemake's own DAG of this config
+# (blendhunter.jobgraph), so files left by an earlier, larger config are ignored.
 # Included last: it sees every rule defined before it.
 
-from blendhunter import benchmarks as bh_benchmarks
 from blendhunter import cluster as bh_cluster
-
-BENCHMARK_JOBS = bh_benchmarks.expected_jobs(
-    *bh_benchmarks.rule_benchmarks(workflow.rules), config=config
-)
 
 
 rule benchmarks:
@@ -28,7 +22,8 @@ rule benchmarks:
     conda:
         CONDA_ENV
     params:
-        jobs=BENCHMARK_JOBS,
+        snakefile=workflow.main_snakefile,
+        configfiles=[str(path) for path in workflow.overwrite_configfiles],
     script:
         "../workflow/scripts/collect_benchmarks.py"
 

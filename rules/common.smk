@@ -7,6 +7,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 from blendhunter import config as bh_config
 from blendhunter import resources as bh_resources
 from blendhunter import training as bh_training
+from blendhunter import units as bh_units
 from blendhunter import workflow as wf
 
 try:
@@ -25,6 +26,10 @@ REALISATIONS = wf.realisations(config)
 NEAREST_SIGMA = wf.nearest_level(config)
 PRETRAINING_REALISATIONS = REALISATIONS[: config["pretraining"]["realisations"]]
 CONDA_ENV = "../envs/blendhunter.yaml"
+# What each rule's run time scales with (blendhunter.units), set next to the rule;
+# rules without an entry are fixed-cost. The benchmark roll-up and the cost
+# projection read it with the job graph (blendhunter.jobgraph).
+WORK_UNITS = {}
 
 
 wildcard_constraints:

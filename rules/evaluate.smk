@@ -28,6 +28,9 @@ rule evaluate:
         "../workflow/scripts/evaluate.py"
 
 
+WORK_UNITS["evaluate"] = bh_units.evaluation
+
+
 rule summarise_sigma:
     input:
         # every realisation of this noise level, and nothing else

@@ -76,6 +76,9 @@ rule parametric_features:
         "../workflow/scripts/extract_features.py"
 
 
+WORK_UNITS["parametric_features"] = bh_units.parametric_features
+
+
 rule realistic_features:
     input:
         **wf.engine_model(config),
@@ -104,3 +107,6 @@ rule realistic_features:
         },
     script:
         "../workflow/scripts/extract_features.py"
+
+
+WORK_UNITS["realistic_features"] = bh_units.realistic_stamps

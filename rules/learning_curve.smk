@@ -36,6 +36,9 @@ rule learning_curve_point:
         "../workflow/scripts/learning_curve_point.py"
 
 
+WORK_UNITS["learning_curve_point"] = bh_units.learning_curve_point
+
+
 rule learning_curve:
     input:
         wf.learning_curve_points(config),

@@ -38,6 +38,9 @@ rule random_parametric_features:
         "../workflow/scripts/extract_features.py"
 
 
+WORK_UNITS["random_parametric_features"] = bh_units.parametric_stamps
+
+
 rule random_realistic_features:
     input:
         **wf.engine_model(config, wf.VGG16_RANDOM),
@@ -66,6 +69,9 @@ rule random_realistic_features:
         "../workflow/scripts/extract_features.py"
 
 
+WORK_UNITS["random_realistic_features"] = bh_units.pretraining_realistic_stamps
+
+
 use rule train_head as random_train_head with:
     input:
         features=wf.RANDOM_FEATURES,
@@ -75,6 +81,11 @@ use rule train_head as random_train_head with:
         "results/logs/pretraining/train_sigma{sigma}_real{realisation}.log",
     benchmark:
         "results/benchmarks/pretraining/train_sigma{sigma}_real{realisation}.tsv"
+
+
+WORK_UNITS["random_train_head"] = bh_units.head_training(
+    wf.RANDOM_MODEL_DIR, augmented=False
+)
 
 
 use rule predict as random_predict with:
@@ -91,6 +102,11 @@ use rule predict as random_predict with:
         "results/logs/pretraining/predict_sigma{sigma}_real{realisation}.log",
     benchmark:
         "results/benchmarks/pretraining/predict_sigma{sigma}_real{realisation}.tsv"
+
+
+WORK_UNITS["random_predict"] = bh_units.predictions(
+    bh_units.pretraining_realistic_stamps
+)
 
 
 rule pretraining_table:

@@ -25,6 +25,9 @@ rule sep_parametric:
         "../workflow/scripts/sep_labels.py"
 
 
+WORK_UNITS["sep_parametric"] = bh_units.split_stamps("test")
+
+
 # The validation split too: BlendHunter + SEP combinations are fitted there.
 use rule sep_parametric as sep_validation with:
     output:
@@ -36,6 +39,9 @@ use rule sep_parametric as sep_validation with:
     params:
         sep=config["sep"],
         split="validation",
+
+
+WORK_UNITS["sep_validation"] = bh_units.split_stamps("validation")
 
 
 rule sep_realistic:
@@ -58,3 +64,6 @@ rule sep_realistic:
         split="test",
     script:
         "../workflow/scripts/sep_labels.py"
+
+
+WORK_UNITS["sep_realistic"] = bh_units.realistic_stamps

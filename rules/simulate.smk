@@ -24,6 +24,9 @@ rule simulate_parametric_chunk:
         "../workflow/scripts/simulate_chunk.py"
 
 
+WORK_UNITS["simulate_parametric_chunk"] = bh_units.chunk_stamps("parametric")
+
+
 rule simulate_realistic_chunk:
     input:
         **realistic_flux_inputs(),
@@ -47,6 +50,9 @@ rule simulate_realistic_chunk:
         "../workflow/scripts/simulate_chunk.py"
 
 
+WORK_UNITS["simulate_realistic_chunk"] = bh_units.chunk_stamps("realistic")
+
+
 rule merge_parametric:
     input:
         chunk_files("parametric"),
@@ -68,6 +74,9 @@ rule merge_parametric:
         "../workflow/scripts/merge_chunks.py"
 
 
+WORK_UNITS["merge_parametric"] = bh_units.parametric_stamps
+
+
 rule merge_realistic:
     input:
         chunk_files("realistic"),
@@ -87,6 +96,9 @@ rule merge_realistic:
         simulation=bh_config.simulation_section(config, "realistic"),
     script:
         "../workflow/scripts/merge_chunks.py"
+
+
+WORK_UNITS["merge_realistic"] = bh_units.realistic_stamps
 
 
 rule parametric_set:
@@ -111,6 +123,9 @@ rule parametric_set:
         "../workflow/scripts/make_noisy_set.py"
 
 
+WORK_UNITS["parametric_set"] = bh_units.parametric_stamps
+
+
 rule realistic_set:
     input:
         wf.REALISTIC_MASTER,
@@ -131,3 +146,6 @@ rule realistic_set:
         realisation=0,
     script:
         "../workflow/scripts/make_noisy_set.py"
+
+
+WORK_UNITS["realistic_set"] = bh_units.realistic_stamps

@@ -27,6 +27,9 @@ rule train_head:
         "../workflow/scripts/train_head.py"
 
 
+WORK_UNITS["train_head"] = bh_units.head_training(wf.MODEL_DIR)
+
+
 # One job per head, so TensorFlow loads once: its predictions on its own test split
 # and on the realistic set, and its temperature scaling and F1-best thresholds
 # fitted on its validation split (never on a test set; `classify --calibrated`).
@@ -54,3 +57,6 @@ rule predict:
         threshold=config["classify"]["threshold"],
     script:
         "../workflow/scripts/predict.py"
+
+
+WORK_UNITS["predict"] = bh_units.predictions(bh_units.realistic_stamps)

@@ -133,8 +133,8 @@ def _write_bundle(
     import shutil
 
     from . import config as bh_config
-    from .benchmarks import cpu_info
     from .io import versions
+    from .machine import cpu_info
 
     figures = tables.parent / "figures"
     for folder, pattern in ((out / "tables", tables.glob("*.csv")), (out / "figures", figures.glob("*.png"))):

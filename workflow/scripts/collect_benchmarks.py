@@ -2,7 +2,7 @@
 
 import logging
 
-from blendhunter import benchmarks
+from blendhunter import jobgraph, rollup
 from blendhunter.io import atomic_path
 from blendhunter.logs import run
 
@@ -10,7 +10,10 @@ log = logging.getLogger("blendhunter.benchmarks")
 
 
 def main(smk):
-    table, missing = benchmarks.collect(smk.params.jobs, smk.config)
+    jobs, units = jobgraph.campaign_jobs(
+        smk.params.snakefile, configfiles=tuple(smk.params.configfiles), config=smk.config
+    )
+    table, missing = rollup.collect(jobs, units, smk.config)
     for path in missing:
         log.info("no benchmark file (job not in this campaign, or never run): %s", path)
     log.info("%d jobs measured, %d benchmark files absent", len(table), len(missing))

@@ -3,13 +3,14 @@ config's Slurm partition/account on every rule."""
 
 from __future__ import annotations
 
+import itertools
 from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 
-from blendhunter import benchmarks as bm
-from blendhunter import cluster
+from blendhunter import cluster, jobgraph, rollup, units
+from blendhunter import projection as proj
 from blendhunter import workflow as wf
 
 from .conftest import make_config, run_snakemake
@@ -26,52 +27,65 @@ def write_tsv(path, seconds: float, rss: float = 100.0) -> None:
 # --- jobs and units -------------------------------------------------------------
 
 
-def test_expected_jobs_expand_each_rules_pattern_over_the_config(tiny_config):
-    patterns = {
-        "simulate_realistic_chunk": "results/benchmarks/simulate/realistic_chunk{chunk}.tsv",
-        "train_head": "results/benchmarks/train/sigma{sigma}_real{realisation}.tsv",
-        "summarise_sigma": "results/benchmarks/evaluate/summary_sigma{sigma}.tsv",
-        "per_sigma_table": "results/benchmarks/evaluate/per_sigma_table.tsv",
-    }
-    jobs = bm.expected_jobs(patterns, {"train_head": 2}, tiny_config)
+@pytest.fixture(scope="module")
+def tiny_jobs(tmp_path_factory):
+    """The tiny campaign's jobs and work units, from Snakemake's DAG."""
+    from .conftest import REPO, write_config
+
+    cfg = make_config()
+    configfile = write_config(tmp_path_factory.mktemp("dag") / "config.yaml", cfg)
+    jobs, units = jobgraph.campaign_jobs(
+        REPO / "Snakefile", configfiles=(configfile,), workdir=configfile.parent
+    )
+    return cfg, jobs, units
+
+
+def test_the_job_graph_comes_from_snakemakes_dag(tiny_jobs):
+    cfg, jobs, units = tiny_jobs
     by_rule = {}
     for job in jobs:
         by_rule.setdefault(job["rule"], []).append(job)
-    assert len(by_rule["simulate_realistic_chunk"]) == wf.n_chunks(tiny_config, "realistic")
-    assert len(by_rule["train_head"]) == len(wf.sigma_labels(tiny_config)) * len(wf.realisations(tiny_config))
-    assert {j["threads"] for j in by_rule["train_head"]} == {2}
-    assert by_rule["per_sigma_table"] == [
-        {"rule": "per_sigma_table", "wildcards": "", "path": patterns["per_sigma_table"], "threads": 1}
-    ]
+    assert len(by_rule["simulate_realistic_chunk"]) == wf.n_chunks(cfg, "realistic")
+    assert len(by_rule["train_head"]) == len(wf.sigma_labels(cfg)) * len(wf.realisations(cfg))
+    assert {j["threads"] for j in by_rule["train_head"]} == {cfg["compute"]["threads_training"]}
+    assert [j["wildcards"] for j in by_rule["per_sigma_table"]] == [""]
     job = next(j for j in by_rule["train_head"] if j["wildcards"] == "sigma=20,realisation=1")
     assert job["path"] == "results/benchmarks/train/sigma20_real1.tsv"
-    assert bm.parse_wildcards(job["wildcards"]) == {"sigma": "20", "realisation": "1"}
+    assert jobgraph.parse_wildcards(job["wildcards"]) == {"sigma": "20", "realisation": "1"}
+    assert not {"all", "benchmarks"} & set(by_rule)
+    assert "train_head" in units and "figure_noise" not in units  # set next to the rules
 
 
-def test_a_wildcard_without_a_domain_is_an_error(tiny_config):
-    with pytest.raises(ValueError, match="method"):
-        bm.expected_jobs({"x": "results/benchmarks/x/{method}.tsv"}, {}, tiny_config)
+def test_stages_follow_the_dependencies(tiny_jobs):
+    stage = {}
+    for job in tiny_jobs[1]:
+        stage.setdefault(job["rule"], set()).add(job["stage"])
+    order = ["simulate_parametric_chunk", "merge_parametric", "parametric_set", "parametric_features"]
+    order += ["train_head", "predict", "score_tables"]
+    assert all(max(stage[a]) < min(stage[b]) for a, b in itertools.pairwise(order)), stage
+    assert jobgraph.stages({"c": ["b"], "b": ["a"], "a": [], "d": ["a", "c"]}) == {
+        "a": 0,
+        "b": 1,
+        "c": 2,
+        "d": 3,
+    }
 
 
-def test_units_follow_the_work_of_each_job():
+def test_units_follow_the_work_of_each_job(tmp_path):
     cfg = make_config({"parametric": {"n_stamps": 100, "chunk_size": 40}, "training": {"max_epochs": 7}})
-    assert [bm.job_units("simulate_parametric_chunk", {"chunk": c}, cfg) for c in "012"] == [40, 40, 20]
-    sizes = bm.split_sizes(cfg)
-    assert bm.job_units("train_head", {}, cfg, epochs=3) == 3 * (sizes["train"] + sizes["validation"])
-    assert bm.job_units("train_head", {}, cfg) == 7 * (sizes["train"] + sizes["validation"])
-    assert bm.job_units("sep_realistic", {}, cfg) == cfg["realistic"]["n_stamps"]
+    chunk = units.chunk_stamps("parametric")
+    assert [chunk(cfg, {"chunk": c}) for c in "012"] == [40, 40, 20]
+    sizes = units.split_sizes(cfg)
+    train = units.head_training(str(tmp_path / "sigma{sigma}"))
+    assert train(cfg, {"sigma": "5"}, 3) == 3 * (sizes["train"] + sizes["validation"])
+    assert train(cfg, {"sigma": "5"}) == 7 * (sizes["train"] + sizes["validation"])  # no history yet
+    (tmp_path / "sigma5").mkdir()
+    (tmp_path / "sigma5" / wf.MODEL_FILES["history"]).write_text("epoch,loss\n0,1\n1,0.5\n")
+    assert train(cfg, {"sigma": "5"}) == 2 * (sizes["train"] + sizes["validation"])  # as it ran
+    assert units.realistic_stamps(cfg, {}) == cfg["realistic"]["n_stamps"]
     predicted = sizes["validation"] + sizes["test"] + cfg["realistic"]["n_stamps"]
-    assert bm.job_units("predict", {}, cfg) == predicted
-    assert bm.job_units("figure_noise", {}, cfg) == 1
-
-
-def test_every_benchmarked_rule_has_a_stage(tiny_config, tmp_path):
-    """STAGES covers the workflow's rules (the projection schedules by stage)."""
-    from .conftest import write_config
-
-    configfile = write_config(tmp_path / "config.yaml", tiny_config)
-    rules = set(run_snakemake(tmp_path, configfile, "--list-rules").stdout.split())
-    assert rules - {"all", "benchmarks"} <= set(bm.STAGES), rules - set(bm.STAGES)
+    assert units.predictions(units.realistic_stamps)(cfg, {}) == predicted
+    assert rollup.job_units({}, {"rule": "figure_noise", "wildcards": ""}, cfg) == 1
 
 
 # --- roll-up --------------------------------------------------------------------
@@ -88,8 +102,10 @@ def test_collect_reads_benchmark_files_and_lists_absent_ones(tiny_config, tmp_pa
         },
         {"rule": "merge_parametric", "wildcards": "", "path": str(tmp_path / "b.tsv"), "threads": 1},
     ]
-    table, missing = bm.collect(jobs, tiny_config)
-    assert list(table.columns) == bm.COLUMNS
+    table, missing = rollup.collect(
+        jobs, {"simulate_parametric_chunk": units.chunk_stamps("parametric")}, tiny_config
+    )
+    assert list(table.columns) == rollup.COLUMNS
     row = table.iloc[0]
     assert (row["rule"], row["wildcards"], row["seconds"], row["max_rss_mb"]) == (
         "simulate_parametric_chunk",
@@ -131,37 +147,54 @@ def test_rollup_rule_collects_this_campaigns_jobs_only(tiny_config, tmp_path):
 def synthetic_table(cfg: dict, startup: float, rate: float) -> pd.DataFrame:
     rows = []
     for chunk in range(wf.n_chunks(cfg, "parametric")):
-        units = bm.job_units("simulate_parametric_chunk", {"chunk": str(chunk)}, cfg)
+        work = units.chunk_stamps("parametric")(cfg, {"chunk": str(chunk)})
         rows.append(
             {
                 "rule": "simulate_parametric_chunk",
                 "wildcards": f"chunk={chunk}",
-                "seconds": startup + rate * units,
+                "seconds": startup + rate * work,
                 "max_rss_mb": 100.0,
                 "threads": 1,
-                "units": units,
+                "units": work,
             }
         )
     return pd.DataFrame(rows)
+
+
+CHUNK_UNITS = {"simulate_parametric_chunk": units.chunk_stamps("parametric")}
+FIGURE = {"rule": "figure_noise", "wildcards": "", "threads": 1, "stage": 9, "path": ""}
+
+
+def chunk_jobs(cfg: dict) -> list[dict]:
+    """The simulation jobs of `cfg`, as the job graph lists them."""
+    n = wf.n_chunks(cfg, "parametric")
+    return [
+        {"rule": "simulate_parametric_chunk", "wildcards": f"chunk={c}", "threads": 1, "stage": 2}
+        for c in range(n)
+    ]
 
 
 def test_fit_recovers_startup_and_rate_from_two_scales():
     small = make_config({"parametric": {"n_stamps": 120, "chunk_size": 40}})
     large = make_config({"parametric": {"n_stamps": 1000, "chunk_size": 500}})
     table = pd.concat([synthetic_table(small, 3.0, 0.05), synthetic_table(large, 3.0, 0.05)])
-    fit = bm.fit_rules(table).set_index("rule").loc["simulate_parametric_chunk"]
+    fit = proj.fit_rules(table).set_index("rule").loc["simulate_parametric_chunk"]
     assert fit["startup"] == pytest.approx(3.0) and fit["rate"] == pytest.approx(0.05)
     paper = make_config({"parametric": {"n_stamps": 80000, "chunk_size": 1000}})
-    jobs = bm.target_jobs(bm.fit_rules(table), paper)
+    jobs, unmeasured = proj.target_jobs(proj.fit_rules(table), chunk_jobs(paper), CHUNK_UNITS, paper)
     assert len(jobs) == 80 and jobs["seconds"].tolist() == pytest.approx([53.0] * 80)
+    jobs, unmeasured = proj.target_jobs(
+        proj.fit_rules(table), [*chunk_jobs(paper), FIGURE], CHUNK_UNITS, paper
+    )
+    assert len(jobs) == 80 and unmeasured == ["figure_noise"]
 
 
 def test_makespan_packs_jobs_onto_cores_and_nodes():
-    assert bm.makespan([(10, 1)] * 4, nodes=1, cores=2) == 20
-    assert bm.makespan([(10, 2), (10, 1), (10, 1)], nodes=1, cores=2) == 20
-    assert bm.makespan([(10, 1)] * 4, nodes=2, cores=2) == 10
-    assert bm.makespan([(10, 4)], nodes=1, cores=2) == 10  # capped at a node's cores
-    assert bm.makespan([(30, 1), (10, 1), (10, 1), (10, 1)], nodes=1, cores=2) == 30
+    assert proj.makespan([(10, 1)] * 4, nodes=1, cores=2) == 20
+    assert proj.makespan([(10, 2), (10, 1), (10, 1)], nodes=1, cores=2) == 20
+    assert proj.makespan([(10, 1)] * 4, nodes=2, cores=2) == 10
+    assert proj.makespan([(10, 4)], nodes=1, cores=2) == 10  # capped at a node's cores
+    assert proj.makespan([(30, 1), (10, 1), (10, 1), (10, 1)], nodes=1, cores=2) == 30
 
 
 def test_projection_wall_time_falls_with_nodes():
@@ -169,7 +202,8 @@ def test_projection_wall_time_falls_with_nodes():
     large = make_config({"parametric": {"n_stamps": 1000, "chunk_size": 500}})
     table = pd.concat([synthetic_table(small, 3.0, 0.05), synthetic_table(large, 3.0, 0.05)])
     paper = make_config({"parametric": {"n_stamps": 80000, "chunk_size": 1000}})
-    per_rule, walls = bm.project(table, paper, [("this", 1, 2, 0.0), ("c4", 4, 32, 30.0)])
+    jobs, _ = proj.target_jobs(proj.fit_rules(table), chunk_jobs(paper), CHUNK_UNITS, paper)
+    per_rule, walls = proj.project(jobs, proj.fit_rules(table), [("this", 1, 2, 0.0), ("c4", 4, 32, 30.0)])
     assert per_rule.loc[0, "jobs"] == 80
     assert per_rule.loc[0, "core_hours"] == pytest.approx(80 * 53 / 3600)
     hours = walls.set_index("machine")["wall_hours"]

@@ -1,0 +1,31 @@
+"""The machine a measurement was taken on: CPU model, usable cores, and the
+instruction-set flags that decide which kernels are fast (bundles, benchmarks)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+CPU_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16")
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def cpu_info() -> dict:
+    """CPU model, available cores and the flags that decide which kernels are fast."""
+    model, flags = "unknown", set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and model == "unknown":
+                model = value.strip()
+            elif key.strip() == "flags" and not flags:
+                flags = set(value.split())
+    except OSError:
+        pass
+    return {"model": model, "cores": available_cores(), "flags": {f: f in flags for f in CPU_FLAGS}}
