@@ -8,7 +8,7 @@ SNAKEMAKE = $(VENV)/bin/snakemake
 # GPU=1: CUDA builds of TensorFlow and ONNX Runtime instead of the CPU ones.
 EXTRA = $(if $(filter 1,$(GPU)),gpu,cpu)
 
-.PHONY: setup run test lint format report clean-results
+.PHONY: setup run test lint format report clean-results gpu-check
 
 setup: $(VENV)/.installed-$(EXTRA)
 
@@ -36,6 +36,12 @@ lint: setup
 	$(VENV)/bin/ruff format --check src tests workflow benchmarks
 	$(VENV)/bin/snakefmt --check Snakefile rules
 	$(SNAKEMAKE) --lint --configfile $(CONFIG)
+
+# On a machine with a GPU and JAX, no setup needed (benchmarks/gpu_check.py): the GPU
+# test, features/s per precision and batch size, benchmarks/gpu_check.json.
+WEIGHTS ?= ../shared/weights/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5
+gpu-check:
+	PYTHONPATH=src $(PYTHON) benchmarks/gpu_check.py --weights $(WEIGHTS)
 
 format: setup
 	$(VENV)/bin/ruff format src tests workflow benchmarks

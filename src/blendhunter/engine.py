@@ -7,6 +7,9 @@ Every engine runs the same Keras VGG-16 with the same ImageNet weights:
   ONNX Runtime: float32, or int8 after static post-training quantization
   (``quantize_int8``, calibrated on training stamps). On a visible CUDA GPU with the
   GPU build installed, the CUDA provider is used.
+- ``jax``: the same conv base as `lax` convolutions (``jax_engine``), float32 or
+  bfloat16, on JAX's default device (a GPU where ``jax[cuda]`` sees one): the GPU
+  path that needs no TensorFlow.
 
 An exported model records the MD5 of the weights it was made from, so a model made
 from other weights is refused rather than silently used.
@@ -28,9 +31,13 @@ from .io import atomic_path
 
 log = logging.getLogger(__name__)
 
-ENGINES = ("tensorflow", "onnxruntime")
+ENGINES = ("tensorflow", "onnxruntime", "jax")
 PRECISIONS = ("float32", "bfloat16", "int8")
-SUPPORTED = {"tensorflow": ("float32", "bfloat16"), "onnxruntime": ("float32", "int8")}
+SUPPORTED = {
+    "tensorflow": ("float32", "bfloat16"),
+    "onnxruntime": ("float32", "int8"),
+    "jax": ("float32", "bfloat16"),
+}
 INPUT_NAME = "stamps"
 WEIGHTS_KEY = "vgg16_weights_md5"
 LAYER_KEY = "layer"
@@ -229,6 +236,11 @@ def load(
         features.configure_threads(threads)
         model = features.conv_base(weights, precision, layer)
         return lambda x: np.asarray(model(x, training=False), dtype=np.float32)
+    if engine == "jax":
+        from . import jax_engine
+
+        jax_engine.limit_threads(threads)
+        return jax_engine.conv_base(weights, precision, layer)
     path = Path(model_path or model_paths(weights, layer)[precision])
     check_exported(path, weights, layer)
     session = onnx_session(path, threads)

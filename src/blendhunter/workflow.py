@@ -207,9 +207,10 @@ def exported_models(weights: str, layer: str = features.DEFAULT_LAYER) -> dict[s
 
 
 def engine_model(config: dict, weights: str | None = None) -> dict:
-    """The exported model a features job needs: none for TensorFlow, ONNX for ONNX Runtime."""
+    """The exported model a features job needs: ONNX for ONNX Runtime; none for TensorFlow
+    and JAX, which build the network from the weights file."""
     cfg = config["features"]
-    if cfg["engine"] == "tensorflow":
+    if cfg["engine"] != "onnxruntime":
         return {}
     models = exported_models(weights or campaign_weights(config), cfg["layer"])
     return {"engine_model": models[cfg["precision"]]}
