@@ -9,17 +9,17 @@ report: "report/workflow.rst"
 
 
 include: "rules/common.smk"
-include: "rules/resources.smk"
+include: "rules/inputs.smk"
 include: "rules/simulate.smk"
 include: "rules/features.smk"
-include: "rules/train.smk"
+include: "rules/heads.smk"
 include: "rules/sep.smk"
 include: "rules/evaluate.smk"
 include: "rules/learning_curve.smk"
 include: "rules/scores.smk"
 include: "rules/pretraining.smk"
-include: "rules/report.smk"
-include: "rules/benchmarks.smk"
+include: "rules/figures.smk"
+include: "rules/benchmark_rollup.smk"
 
 
 rule all:

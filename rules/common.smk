@@ -5,25 +5,25 @@ from pathlib import Path
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from blendhunter import config as bh_config
-from blendhunter import resources as bh_resources
+from blendhunter import inputs as bh_inputs
 from blendhunter import training as bh_training
 from blendhunter import units as bh_units
-from blendhunter import workflow as wf
+from blendhunter import layout
 
 try:
     bh_config.validate(config)
     for key in ("cosmos_parametric", "cosmos_real"):
-        bh_resources.check_catalogue_config(key, config["resources"][key])
+        bh_inputs.check_catalogue_config(key, config["resources"][key])
     if config["resources"]["vgg16_weights"] != "imagenet":
-        bh_resources.check_vgg16_weights(config["resources"]["vgg16_weights"])
-except (bh_config.ConfigError, bh_resources.ResourceError) as err:
+        bh_inputs.check_vgg16_weights(config["resources"]["vgg16_weights"])
+except (bh_config.ConfigError, bh_inputs.ResourceError) as err:
     raise WorkflowError(str(err))
 
 
-SIGMAS = wf.sigma_labels(config)
-REALISATIONS = wf.realisations(config)
+SIGMAS = layout.sigma_labels(config)
+REALISATIONS = layout.realisations(config)
 # The training noise level nearest the realistic set's: gallery, companion figure.
-NEAREST_SIGMA = wf.nearest_level(config)
+NEAREST_SIGMA = layout.nearest_level(config)
 PRETRAINING_REALISATIONS = REALISATIONS[: config["pretraining"]["realisations"]]
 CONDA_ENV = "../envs/blendhunter.yaml"
 # What each rule's run time scales with (blendhunter.units), set next to the rule;
@@ -36,7 +36,7 @@ wildcard_constraints:
     sigma=bh_config.SIGMA_WILDCARD,
     realisation=r"[0-9]+",
     chunk=r"[0-9]+",
-    network="|".join(Path(w).stem for w in wf.NETWORK_WEIGHTS.values()),
+    network="|".join(Path(w).stem for w in layout.NETWORK_WEIGHTS.values()),
 
 
 def per_set(pattern):
@@ -46,40 +46,42 @@ def per_set(pattern):
 
 def final_outputs():
     """What `snakemake` builds by default: every stage, every table and figure."""
-    model_files = [f"{wf.MODEL_DIR}/{name}" for name in wf.MODEL_FILES.values()]
+    model_files = [f"{layout.MODEL_DIR}/{name}" for name in layout.MODEL_FILES.values()]
     outputs = [path for pattern in model_files for path in per_set(pattern)]
-    outputs += per_set(wf.PREDICTIONS_TEST) + per_set(wf.PREDICTIONS_REALISTIC)
-    outputs += per_set(wf.CALIBRATION)
-    outputs += expand(wf.SUMMARY, sigma=SIGMAS)
+    outputs += per_set(layout.PREDICTIONS_TEST) + per_set(layout.PREDICTIONS_REALISTIC)
+    outputs += per_set(layout.CALIBRATION)
+    outputs += expand(layout.SUMMARY, sigma=SIGMAS)
     optional = set() if config["pretraining"]["compare_random"] else {"pretraining"}
-    outputs += [path for name, path in wf.TABLES.items() if name not in optional]
+    outputs += [path for name, path in layout.TABLES.items() if name not in optional]
     outputs += [
         f"{stem}.{ext}"
-        for name, stem in wf.FIGURES.items()
+        for name, stem in layout.FIGURES.items()
         if name not in optional
-        for ext in wf.FIGURE_FORMATS
+        for ext in layout.FIGURE_FORMATS
     ]
-    outputs.append(wf.BENCHMARKS)
+    outputs.append(layout.BENCHMARKS)
     return outputs
 
 
 def catalogue_inputs(wildcards):
     """A catalogue with no local path comes from the public download."""
     if config["resources"][wildcards.catalogue]["path"] is None:
-        return {"download": wf.COSMOS_DOWNLOAD}
+        return {"download": layout.COSMOS_DOWNLOAD}
     return {}
 
 
 def chunk_files(kind):
-    pattern = wf.PARAMETRIC_CHUNK if kind == "parametric" else wf.REALISTIC_CHUNK
-    return expand(pattern, chunk=range(wf.n_chunks(config, kind)))
+    pattern = (
+        layout.PARAMETRIC_CHUNK if kind == "parametric" else layout.REALISTIC_CHUNK
+    )
+    return expand(pattern, chunk=range(layout.n_chunks(config, kind)))
 
 
 def realistic_flux_inputs():
     """Real galaxies with the parametric set's fluxes need the parametric catalogue."""
     if config["realistic"]["flux_distribution"] == "parametric":
         return {
-            "parametric_catalogue": wf.CATALOGUE_MANIFEST.format(
+            "parametric_catalogue": layout.CATALOGUE_MANIFEST.format(
                 catalogue="cosmos_parametric"
             )
         }
@@ -94,7 +96,7 @@ def nearest_level(pattern):
 def score_figure(name, caption, label):
     """A PNG of rules/scores.smk, registered in the report."""
     return report(
-        f"{wf.FIGURES[name]}.png",
+        f"{layout.FIGURES[name]}.png",
         caption=f"../report/{caption}.rst",
         category="Figures",
         subcategory="Scores and calibration",

@@ -4,14 +4,14 @@
 
 rule evaluate:
     input:
-        parametric_set=wf.PARAMETRIC_SET,
-        realistic_set=wf.REALISTIC_SET,
-        bh_parametric=wf.PREDICTIONS_TEST,
-        bh_realistic=wf.PREDICTIONS_REALISTIC,
-        sep_parametric=wf.SEP_TEST,
-        sep_realistic=wf.SEP_REALISTIC,
+        parametric_set=layout.PARAMETRIC_SET,
+        realistic_set=layout.REALISTIC_SET,
+        bh_parametric=layout.PREDICTIONS_TEST,
+        bh_realistic=layout.PREDICTIONS_REALISTIC,
+        sep_parametric=layout.SEP_TEST,
+        sep_realistic=layout.SEP_REALISTIC,
     output:
-        wf.METRICS,
+        layout.METRICS,
     log:
         "results/logs/evaluate/sigma{sigma}_real{realisation}.log",
     benchmark:
@@ -19,7 +19,7 @@ rule evaluate:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=wf.SMALL_JOB_MB,
+        mem_mb=layout.SMALL_JOB_MB,
         runtime=10,
     params:
         close_separation=config["stamp"]["close_separation"],
@@ -35,11 +35,11 @@ rule summarise_sigma:
     input:
         # every realisation of this noise level, and nothing else
         lambda wildcards: expand(
-            wf.METRICS, sigma=wildcards.sigma, realisation=REALISATIONS
+            layout.METRICS, sigma=wildcards.sigma, realisation=REALISATIONS
         ),
     output:
         report(
-            wf.SUMMARY,
+            layout.SUMMARY,
             caption="../report/summary_sigma.rst",
             category="Tables",
             subcategory="Per noise level",
@@ -52,7 +52,7 @@ rule summarise_sigma:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=wf.SMALL_JOB_MB,
+        mem_mb=layout.SMALL_JOB_MB,
         runtime=10,
     script:
         "../workflow/scripts/summarise_sigma.py"
@@ -63,22 +63,22 @@ rule summarise_sigma:
 # BlendHunter at SEP's false-positive rate (blendhunter.comparison).
 rule sep_comparison:
     input:
-        parametric_sets=per_set(wf.PARAMETRIC_SET),
-        realistic_set=wf.REALISTIC_SET,
-        bh_parametric=per_set(wf.PREDICTIONS_TEST),
-        bh_realistic=per_set(wf.PREDICTIONS_REALISTIC),
-        sep_parametric=per_set(wf.SEP_TEST),
-        sep_realistic=wf.SEP_REALISTIC,
+        parametric_sets=per_set(layout.PARAMETRIC_SET),
+        realistic_set=layout.REALISTIC_SET,
+        bh_parametric=per_set(layout.PREDICTIONS_TEST),
+        bh_realistic=per_set(layout.PREDICTIONS_REALISTIC),
+        sep_parametric=per_set(layout.SEP_TEST),
+        sep_realistic=layout.SEP_REALISTIC,
     output:
         per_head=report(
-            wf.TABLES["sep_comparison"],
+            layout.TABLES["sep_comparison"],
             caption="../report/sep_comparison.rst",
             category="Tables",
             subcategory="Accuracy",
             labels={"table": "against SEP, per head"},
         ),
         summary=report(
-            wf.TABLES["sep_comparison_summary"],
+            layout.TABLES["sep_comparison_summary"],
             caption="../report/sep_comparison.rst",
             category="Tables",
             subcategory="Accuracy",
@@ -104,24 +104,24 @@ rule sep_comparison:
 # are fitted on each head's validation split, scored on its test split and the realistic set.
 rule combination:
     input:
-        parametric_sets=per_set(wf.PARAMETRIC_SET),
-        realistic_set=wf.REALISTIC_SET,
-        bh_parametric=per_set(wf.PREDICTIONS_TEST),
-        bh_validation=per_set(wf.PREDICTIONS_VALIDATION),
-        bh_realistic=per_set(wf.PREDICTIONS_REALISTIC),
-        sep_parametric=per_set(wf.SEP_TEST),
-        sep_validation=per_set(wf.SEP_VALIDATION),
-        sep_realistic=wf.SEP_REALISTIC,
+        parametric_sets=per_set(layout.PARAMETRIC_SET),
+        realistic_set=layout.REALISTIC_SET,
+        bh_parametric=per_set(layout.PREDICTIONS_TEST),
+        bh_validation=per_set(layout.PREDICTIONS_VALIDATION),
+        bh_realistic=per_set(layout.PREDICTIONS_REALISTIC),
+        sep_parametric=per_set(layout.SEP_TEST),
+        sep_validation=per_set(layout.SEP_VALIDATION),
+        sep_realistic=layout.SEP_REALISTIC,
     output:
         per_head=report(
-            wf.TABLES["combination"],
+            layout.TABLES["combination"],
             caption="../report/combination.rst",
             category="Tables",
             subcategory="Accuracy",
             labels={"table": "BlendHunter and SEP together, per head"},
         ),
         summary=report(
-            wf.TABLES["combination_summary"],
+            layout.TABLES["combination_summary"],
             caption="../report/combination.rst",
             category="Tables",
             subcategory="Accuracy",
@@ -145,17 +145,17 @@ rule combination:
 
 rule accuracy_tables:
     input:
-        per_set(wf.METRICS),
+        per_set(layout.METRICS),
     output:
         parametric=report(
-            wf.TABLES["parametric"],
+            layout.TABLES["parametric"],
             caption="../report/parametric_accuracy.rst",
             category="Tables",
             subcategory="Accuracy",
             labels={"table": "parametric test sets"},
         ),
         realistic=report(
-            wf.TABLES["realistic"],
+            layout.TABLES["realistic"],
             caption="../report/realistic_accuracy.rst",
             category="Tables",
             subcategory="Accuracy",
@@ -168,7 +168,7 @@ rule accuracy_tables:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=wf.SMALL_JOB_MB,
+        mem_mb=layout.SMALL_JOB_MB,
         runtime=10,
     script:
         "../workflow/scripts/accuracy_tables.py"
@@ -176,10 +176,10 @@ rule accuracy_tables:
 
 rule per_sigma_table:
     input:
-        expand(wf.SUMMARY, sigma=SIGMAS),
+        expand(layout.SUMMARY, sigma=SIGMAS),
     output:
         report(
-            wf.TABLES["per_sigma"],
+            layout.TABLES["per_sigma"],
             caption="../report/per_sigma_summary.rst",
             category="Tables",
             subcategory="Accuracy",
@@ -192,7 +192,7 @@ rule per_sigma_table:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=wf.SMALL_JOB_MB,
+        mem_mb=layout.SMALL_JOB_MB,
         runtime=10,
     script:
         "../workflow/scripts/per_sigma_table.py"
@@ -200,15 +200,15 @@ rule per_sigma_table:
 
 rule separation_table:
     input:
-        parametric_sets=per_set(wf.PARAMETRIC_SET),
-        bh_parametric=per_set(wf.PREDICTIONS_TEST),
-        sep_parametric=per_set(wf.SEP_TEST),
-        realistic_set=wf.REALISTIC_SET,
-        bh_realistic=per_set(wf.PREDICTIONS_REALISTIC),
-        sep_realistic=wf.SEP_REALISTIC,
+        parametric_sets=per_set(layout.PARAMETRIC_SET),
+        bh_parametric=per_set(layout.PREDICTIONS_TEST),
+        sep_parametric=per_set(layout.SEP_TEST),
+        realistic_set=layout.REALISTIC_SET,
+        bh_realistic=per_set(layout.PREDICTIONS_REALISTIC),
+        sep_realistic=layout.SEP_REALISTIC,
     output:
         report(
-            wf.TABLES["separation"],
+            layout.TABLES["separation"],
             caption="../report/accuracy_vs_separation_table.rst",
             category="Tables",
             subcategory="Accuracy",
@@ -221,7 +221,7 @@ rule separation_table:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=wf.SMALL_JOB_MB,
+        mem_mb=layout.SMALL_JOB_MB,
         runtime=10,
     params:
         bin_width=config["figures"]["separation_bin_width"],
@@ -232,28 +232,28 @@ rule separation_table:
 
 rule companion_table:
     input:
-        parametric_sets=per_set(wf.PARAMETRIC_SET),
-        bh_parametric=per_set(wf.PREDICTIONS_TEST),
-        sep_parametric=per_set(wf.SEP_TEST),
-        realistic_set=wf.REALISTIC_SET,
-        bh_realistic=per_set(wf.PREDICTIONS_REALISTIC),
-        sep_realistic=wf.SEP_REALISTIC,
+        parametric_sets=per_set(layout.PARAMETRIC_SET),
+        bh_parametric=per_set(layout.PREDICTIONS_TEST),
+        sep_parametric=per_set(layout.SEP_TEST),
+        realistic_set=layout.REALISTIC_SET,
+        bh_realistic=per_set(layout.PREDICTIONS_REALISTIC),
+        sep_realistic=layout.SEP_REALISTIC,
     output:
         table=report(
-            wf.TABLES["companion"],
+            layout.TABLES["companion"],
             caption="../report/accuracy_vs_companion_table.rst",
             category="Tables",
             subcategory="Accuracy",
             labels={"table": "accuracy vs companion brightness"},
         ),
         png=report(
-            f"{wf.FIGURES['companion']}.png",
+            f"{layout.FIGURES['companion']}.png",
             caption="../report/fig_accuracy_vs_companion.rst",
             category="Figures",
             subcategory="Beyond the paper",
             labels={"figure": "accuracy vs companion brightness"},
         ),
-        pdf=f"{wf.FIGURES['companion']}.pdf",
+        pdf=f"{layout.FIGURES['companion']}.pdf",
     log:
         "results/logs/evaluate/companion_table.log",
     benchmark:
@@ -261,7 +261,7 @@ rule companion_table:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=wf.SMALL_JOB_MB,
+        mem_mb=layout.SMALL_JOB_MB,
         runtime=10,
     params:
         realistic_sigma=config["realistic"]["sigma"],

@@ -2,12 +2,14 @@
 # one for the realistic set (shared by every head), from the conv base with
 # features.weights. The ONNX engine's model is exported once per weights file
 # (and quantized once, for int8), up to features.layer.
-NETWORK_MODELS = wf.exported_models(f"{wf.NETWORK}.h5", config["features"]["layer"])
+NETWORK_MODELS = layout.exported_models(
+    f"{layout.NETWORK}.h5", config["features"]["layer"]
+)
 
 
 rule vgg16_onnx:
     input:
-        weights=f"{wf.NETWORK}.h5",
+        weights=f"{layout.NETWORK}.h5",
     output:
         NETWORK_MODELS["float32"],
     log:
@@ -22,13 +24,13 @@ rule vgg16_onnx:
     params:
         layer=config["features"]["layer"],
     script:
-        "../workflow/scripts/export_onnx.py"
+        "../workflow/scripts/vgg16_onnx.py"
 
 
 rule vgg16_int8:
     input:
         model=NETWORK_MODELS["float32"],
-        master=wf.PARAMETRIC_MASTER,
+        master=layout.PARAMETRIC_MASTER,
     output:
         NETWORK_MODELS["int8"],
     log:
@@ -46,17 +48,17 @@ rule vgg16_int8:
         n_stamps=config["features"]["calibration_stamps"],
         preprocessing=config["features"]["preprocessing"],
     script:
-        "../workflow/scripts/quantize_int8.py"
+        "../workflow/scripts/vgg16_int8.py"
 
 
 rule parametric_features:
     input:
-        **wf.engine_model(config),
-        stamps=wf.PARAMETRIC_SET,
-        noiseless=wf.PARAMETRIC_MASTER,
-        weights=wf.campaign_weights(config),
+        **layout.engine_model(config),
+        stamps=layout.PARAMETRIC_SET,
+        noiseless=layout.PARAMETRIC_MASTER,
+        weights=layout.campaign_weights(config),
     output:
-        wf.PARAMETRIC_FEATURES,
+        layout.PARAMETRIC_FEATURES,
     log:
         "results/logs/features/parametric_sigma{sigma}_real{realisation}.log",
     benchmark:
@@ -65,15 +67,15 @@ rule parametric_features:
         CONDA_ENV
     threads: config["compute"]["threads_tensorflow"]
     resources:
-        **wf.gpu_resources(config),
-        mem_mb=wf.mem_tensorflow(config),
-        runtime=wf.runtime_minutes(
-            config["parametric"]["n_stamps"], per_second=wf.features_rate(config)
+        **layout.gpu_resources(config),
+        mem_mb=layout.mem_tensorflow(config),
+        runtime=layout.runtime_minutes(
+            config["parametric"]["n_stamps"], per_second=layout.features_rate(config)
         ),
     params:
         features=config["features"],
     script:
-        "../workflow/scripts/extract_features.py"
+        "../workflow/scripts/features.py"
 
 
 WORK_UNITS["parametric_features"] = bh_units.parametric_features
@@ -81,12 +83,12 @@ WORK_UNITS["parametric_features"] = bh_units.parametric_features
 
 rule realistic_features:
     input:
-        **wf.engine_model(config),
-        stamps=wf.REALISTIC_SET,
-        noiseless=wf.REALISTIC_MASTER,
-        weights=wf.campaign_weights(config),
+        **layout.engine_model(config),
+        stamps=layout.REALISTIC_SET,
+        noiseless=layout.REALISTIC_MASTER,
+        weights=layout.campaign_weights(config),
     output:
-        wf.REALISTIC_FEATURES,
+        layout.REALISTIC_FEATURES,
     log:
         "results/logs/features/realistic.log",
     benchmark:
@@ -95,10 +97,10 @@ rule realistic_features:
         CONDA_ENV
     threads: config["compute"]["threads_tensorflow"]
     resources:
-        **wf.gpu_resources(config),
-        mem_mb=wf.mem_tensorflow(config),
-        runtime=wf.runtime_minutes(
-            config["realistic"]["n_stamps"], per_second=wf.features_rate(config)
+        **layout.gpu_resources(config),
+        mem_mb=layout.mem_tensorflow(config),
+        runtime=layout.runtime_minutes(
+            config["realistic"]["n_stamps"], per_second=layout.features_rate(config)
         ),
     params:
         features={
@@ -106,7 +108,7 @@ rule realistic_features:
             "augment": {**config["features"]["augment"], "copies": 0},
         },
     script:
-        "../workflow/scripts/extract_features.py"
+        "../workflow/scripts/features.py"
 
 
 WORK_UNITS["realistic_features"] = bh_units.realistic_stamps

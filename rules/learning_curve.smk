@@ -4,14 +4,14 @@
 
 rule learning_curve_point:
     input:
-        features=wf.PARAMETRIC_FEATURES,
-        realistic_features=wf.REALISTIC_FEATURES,
-        parametric_set=wf.PARAMETRIC_SET,
-        realistic_set=wf.REALISTIC_SET,
-        sep_parametric=wf.SEP_TEST,
-        sep_realistic=wf.SEP_REALISTIC,
+        features=layout.PARAMETRIC_FEATURES,
+        realistic_features=layout.REALISTIC_FEATURES,
+        parametric_set=layout.PARAMETRIC_SET,
+        realistic_set=layout.REALISTIC_SET,
+        sep_parametric=layout.SEP_TEST,
+        sep_realistic=layout.SEP_REALISTIC,
     output:
-        wf.LEARNING_CURVE_POINT,
+        layout.LEARNING_CURVE_POINT,
     log:
         "results/logs/learning_curve/sigma{sigma}_real{realisation}_n{n}.log",
     benchmark:
@@ -22,13 +22,13 @@ rule learning_curve_point:
         CONDA_ENV
     threads: config["compute"]["threads_training"]
     resources:
-        **wf.gpu_resources(config),
-        mem_mb=wf.mem_tensorflow(config),
-        runtime=wf.runtime_minutes(
+        **layout.gpu_resources(config),
+        mem_mb=layout.mem_tensorflow(config),
+        runtime=layout.runtime_minutes(
             config["parametric"]["n_stamps"] * 100, per_second=20000
         ),
     params:
-        training=lambda wildcards: wf.training_settings(config, wildcards.sigma),
+        training=lambda wildcards: layout.training_settings(config, wildcards.sigma),
         close_separation=config["stamp"]["close_separation"],
         realistic_sigma=config["realistic"]["sigma"],
         threshold=config["classify"]["threshold"],
@@ -41,19 +41,19 @@ WORK_UNITS["learning_curve_point"] = bh_units.learning_curve_point
 
 rule learning_curve:
     input:
-        wf.learning_curve_points(config),
+        layout.learning_curve_points(config),
     output:
         table=report(
-            wf.TABLES["learning_curve"],
+            layout.TABLES["learning_curve"],
             caption="../report/learning_curve_table.rst",
             category="Learning curve",
         ),
         figure=report(
-            f"{wf.FIGURES['learning_curve']}.png",
+            f"{layout.FIGURES['learning_curve']}.png",
             caption="../report/learning_curve.rst",
             category="Learning curve",
         ),
-        pdf=f"{wf.FIGURES['learning_curve']}.pdf",
+        pdf=f"{layout.FIGURES['learning_curve']}.pdf",
     log:
         "results/logs/learning_curve/table.log",
     benchmark:
@@ -61,9 +61,9 @@ rule learning_curve:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=wf.SMALL_JOB_MB,
+        mem_mb=layout.SMALL_JOB_MB,
         runtime=10,
     params:
         realistic_sigma=config["realistic"]["sigma"],
     script:
-        "../workflow/scripts/learning_curve_table.py"
+        "../workflow/scripts/learning_curve.py"

@@ -5,10 +5,10 @@
 
 rule sep_parametric:
     input:
-        stamps=wf.PARAMETRIC_SET,
-        noiseless=wf.PARAMETRIC_MASTER,
+        stamps=layout.PARAMETRIC_SET,
+        noiseless=layout.PARAMETRIC_MASTER,
     output:
-        wf.SEP_TEST,
+        layout.SEP_TEST,
     log:
         "results/logs/sep/parametric_sigma{sigma}_real{realisation}.log",
     benchmark:
@@ -16,13 +16,13 @@ rule sep_parametric:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=wf.SMALL_JOB_MB,
-        runtime=wf.runtime_minutes(config["parametric"]["n_stamps"], per_second=300),
+        mem_mb=layout.SMALL_JOB_MB,
+        runtime=layout.runtime_minutes(config["parametric"]["n_stamps"], per_second=300),
     params:
         sep=config["sep"],
         split="test",
     script:
-        "../workflow/scripts/sep_labels.py"
+        "../workflow/scripts/sep.py"
 
 
 WORK_UNITS["sep_parametric"] = bh_units.split_stamps("test")
@@ -31,7 +31,7 @@ WORK_UNITS["sep_parametric"] = bh_units.split_stamps("test")
 # The validation split too: BlendHunter + SEP combinations are fitted there.
 use rule sep_parametric as sep_validation with:
     output:
-        wf.SEP_VALIDATION,
+        layout.SEP_VALIDATION,
     log:
         "results/logs/sep/validation_sigma{sigma}_real{realisation}.log",
     benchmark:
@@ -46,10 +46,10 @@ WORK_UNITS["sep_validation"] = bh_units.split_stamps("validation")
 
 rule sep_realistic:
     input:
-        stamps=wf.REALISTIC_SET,
-        noiseless=wf.REALISTIC_MASTER,
+        stamps=layout.REALISTIC_SET,
+        noiseless=layout.REALISTIC_MASTER,
     output:
-        wf.SEP_REALISTIC,
+        layout.SEP_REALISTIC,
     log:
         "results/logs/sep/realistic.log",
     benchmark:
@@ -57,13 +57,13 @@ rule sep_realistic:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=wf.SMALL_JOB_MB,
-        runtime=wf.runtime_minutes(config["realistic"]["n_stamps"], per_second=300),
+        mem_mb=layout.SMALL_JOB_MB,
+        runtime=layout.runtime_minutes(config["realistic"]["n_stamps"], per_second=300),
     params:
         sep=config["sep"],
         split="test",
     script:
-        "../workflow/scripts/sep_labels.py"
+        "../workflow/scripts/sep.py"
 
 
 WORK_UNITS["sep_realistic"] = bh_units.realistic_stamps

@@ -4,9 +4,9 @@
 
 rule simulate_parametric_chunk:
     input:
-        catalogue=wf.CATALOGUE_MANIFEST.format(catalogue="cosmos_parametric"),
+        catalogue=layout.CATALOGUE_MANIFEST.format(catalogue="cosmos_parametric"),
     output:
-        wf.PARAMETRIC_CHUNK,
+        layout.PARAMETRIC_CHUNK,
     log:
         "results/logs/simulate/parametric_chunk{chunk}.log",
     benchmark:
@@ -15,8 +15,10 @@ rule simulate_parametric_chunk:
         CONDA_ENV
     threads: config["compute"]["threads_simulate"]
     resources:
-        mem_mb=wf.mem_simulate(config, "parametric"),
-        runtime=wf.runtime_minutes(config["parametric"]["chunk_size"], per_second=20),
+        mem_mb=layout.mem_simulate(config, "parametric"),
+        runtime=layout.runtime_minutes(
+            config["parametric"]["chunk_size"], per_second=20
+        ),
     params:
         kind="parametric",
         simulation=bh_config.simulation_section(config, "parametric"),
@@ -30,9 +32,9 @@ WORK_UNITS["simulate_parametric_chunk"] = bh_units.chunk_stamps("parametric")
 rule simulate_realistic_chunk:
     input:
         **realistic_flux_inputs(),
-        catalogue=wf.CATALOGUE_MANIFEST.format(catalogue="cosmos_real"),
+        catalogue=layout.CATALOGUE_MANIFEST.format(catalogue="cosmos_real"),
     output:
-        wf.REALISTIC_CHUNK,
+        layout.REALISTIC_CHUNK,
     log:
         "results/logs/simulate/realistic_chunk{chunk}.log",
     benchmark:
@@ -41,8 +43,8 @@ rule simulate_realistic_chunk:
         CONDA_ENV
     threads: config["compute"]["threads_simulate"]
     resources:
-        mem_mb=wf.mem_simulate(config, "realistic"),
-        runtime=wf.runtime_minutes(config["realistic"]["chunk_size"], per_second=10),
+        mem_mb=layout.mem_simulate(config, "realistic"),
+        runtime=layout.runtime_minutes(config["realistic"]["chunk_size"], per_second=10),
     params:
         kind="realistic",
         simulation=bh_config.simulation_section(config, "realistic"),
@@ -57,7 +59,7 @@ rule merge_parametric:
     input:
         chunk_files("parametric"),
     output:
-        wf.PARAMETRIC_MASTER,
+        layout.PARAMETRIC_MASTER,
     log:
         "results/logs/simulate/merge_parametric.log",
     benchmark:
@@ -65,13 +67,15 @@ rule merge_parametric:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=wf.mem_merge(config, "parametric"),
-        runtime=wf.runtime_minutes(config["parametric"]["n_stamps"], per_second=2000),
+        mem_mb=layout.mem_merge(config, "parametric"),
+        runtime=layout.runtime_minutes(
+            config["parametric"]["n_stamps"], per_second=2000
+        ),
     params:
         kind="parametric",
         simulation=bh_config.simulation_section(config, "parametric"),
     script:
-        "../workflow/scripts/merge_chunks.py"
+        "../workflow/scripts/merge.py"
 
 
 WORK_UNITS["merge_parametric"] = bh_units.parametric_stamps
@@ -81,7 +85,7 @@ rule merge_realistic:
     input:
         chunk_files("realistic"),
     output:
-        wf.REALISTIC_MASTER,
+        layout.REALISTIC_MASTER,
     log:
         "results/logs/simulate/merge_realistic.log",
     benchmark:
@@ -89,13 +93,13 @@ rule merge_realistic:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=wf.mem_merge(config, "realistic"),
-        runtime=wf.runtime_minutes(config["realistic"]["n_stamps"], per_second=2000),
+        mem_mb=layout.mem_merge(config, "realistic"),
+        runtime=layout.runtime_minutes(config["realistic"]["n_stamps"], per_second=2000),
     params:
         kind="realistic",
         simulation=bh_config.simulation_section(config, "realistic"),
     script:
-        "../workflow/scripts/merge_chunks.py"
+        "../workflow/scripts/merge.py"
 
 
 WORK_UNITS["merge_realistic"] = bh_units.realistic_stamps
@@ -103,9 +107,9 @@ WORK_UNITS["merge_realistic"] = bh_units.realistic_stamps
 
 rule parametric_set:
     input:
-        wf.PARAMETRIC_MASTER,
+        layout.PARAMETRIC_MASTER,
     output:
-        wf.PARAMETRIC_SET,
+        layout.PARAMETRIC_SET,
     log:
         "results/logs/simulate/parametric_sigma{sigma}_real{realisation}.log",
     benchmark:
@@ -113,14 +117,14 @@ rule parametric_set:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=wf.SMALL_JOB_MB,
+        mem_mb=layout.SMALL_JOB_MB,
         runtime=10,
     params:
         kind="parametric",
         sigma=lambda wildcards: float(wildcards.sigma),
         realisation=lambda wildcards: int(wildcards.realisation),
     script:
-        "../workflow/scripts/make_noisy_set.py"
+        "../workflow/scripts/noisy_set.py"
 
 
 WORK_UNITS["parametric_set"] = bh_units.parametric_stamps
@@ -128,9 +132,9 @@ WORK_UNITS["parametric_set"] = bh_units.parametric_stamps
 
 rule realistic_set:
     input:
-        wf.REALISTIC_MASTER,
+        layout.REALISTIC_MASTER,
     output:
-        wf.REALISTIC_SET,
+        layout.REALISTIC_SET,
     log:
         "results/logs/simulate/realistic_set.log",
     benchmark:
@@ -138,14 +142,14 @@ rule realistic_set:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=wf.SMALL_JOB_MB,
+        mem_mb=layout.SMALL_JOB_MB,
         runtime=10,
     params:
         kind="realistic",
         sigma=config["realistic"]["sigma"],
         realisation=0,
     script:
-        "../workflow/scripts/make_noisy_set.py"
+        "../workflow/scripts/noisy_set.py"
 
 
 WORK_UNITS["realistic_set"] = bh_units.realistic_stamps

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from blendhunter import config as bh_config
-from blendhunter import resources as bh_resources
+from blendhunter import inputs as bh_inputs
 
 from .conftest import REPO, make_config
 
@@ -210,25 +210,25 @@ def test_digest_ignores_key_order():
 
 def test_missing_catalogue_directory_names_the_key(tmp_path):
     entry = {"path": str(tmp_path / "nowhere"), "file_name": "src_cosmos.fits"}
-    with pytest.raises(bh_resources.ResourceError) as info:
-        bh_resources.check_catalogue_config("cosmos_parametric", entry)
+    with pytest.raises(bh_inputs.ResourceError) as info:
+        bh_inputs.check_catalogue_config("cosmos_parametric", entry)
     assert "resources.cosmos_parametric.path" in str(info.value)
     assert "nowhere" in str(info.value)
 
 
 def test_missing_catalogue_file_names_the_key(tmp_path):
     entry = {"path": str(tmp_path), "file_name": "src_cosmos.fits"}
-    with pytest.raises(bh_resources.ResourceError) as info:
-        bh_resources.check_catalogue_config("cosmos_real", entry)
+    with pytest.raises(bh_inputs.ResourceError) as info:
+        bh_inputs.check_catalogue_config("cosmos_real", entry)
     assert "resources.cosmos_real" in str(info.value)
     assert "src_cosmos.fits" in str(info.value)
 
 
 def test_offline_catalogues_pass_the_parse_time_check(cfg):
     for key in ("cosmos_parametric", "cosmos_real"):
-        bh_resources.check_catalogue_config(key, cfg["resources"][key])
+        bh_inputs.check_catalogue_config(key, cfg["resources"][key])
     # null means "download": nothing to check at parse time
-    bh_resources.check_catalogue_config("cosmos_real", {"path": None, "file_name": "x.fits"})
+    bh_inputs.check_catalogue_config("cosmos_real", {"path": None, "file_name": "x.fits"})
 
 
 def test_random_weights_and_the_random_ablation_are_exclusive(cfg):

@@ -21,7 +21,7 @@ import pytest
 
 from blendhunter import resources
 from blendhunter.download import fetch, part_path, unpack
-from blendhunter.resources import COSMOS_DOWNLOAD_DIR, ResourceError
+from blendhunter.inputs import COSMOS_DOWNLOAD_DIR, ResourceError
 
 from .conftest import SHARED, make_config, run_snakemake, write_config
 

@@ -16,8 +16,7 @@ import pandas as pd
 import pytest
 from astropy.io import fits
 
-from blendhunter import engine, features, simulate, stamps, training
-from blendhunter import workflow as wf
+from blendhunter import engine, features, layout, simulate, stamps, training
 from blendhunter.io import md5sum, write_json
 
 from .conftest import make_config, run_snakemake, write_config
@@ -329,7 +328,7 @@ def test_features_jobs_with_each_engine_agree(tmp_path):
     """One workdir: features with tensorflow, then with onnxruntime (a params change reruns
     only the features); a changed weights file rebuilds the exported model, nothing else does."""
     cfg = make_config({"features": {"engine": "tensorflow"}})
-    target = wf.PARAMETRIC_FEATURES.format(sigma="5", realisation=0)
+    target = layout.PARAMETRIC_FEATURES.format(sigma="5", realisation=0)
     configfile = write_config(tmp_path / "tf.yaml", cfg)
     run_snakemake(tmp_path, configfile, target)
     with h5py.File(tmp_path / target) as handle:
@@ -347,9 +346,9 @@ def test_features_jobs_with_each_engine_agree(tmp_path):
         assert np.array_equal(handle["split"][()], tf_split)
         assert max_relative(handle["features"][()], tf_features) <= AGREEMENT
 
-    onnx = wf.exported_models(wf.VGG16_WEIGHTS)["float32"]
+    onnx = layout.exported_models(layout.VGG16_WEIGHTS)["float32"]
     assert "Nothing to be done" in run_snakemake(tmp_path, configfile, "-n", onnx).stdout
-    with h5py.File(tmp_path / wf.VGG16_WEIGHTS, "r+") as handle:  # the weights change
+    with h5py.File(tmp_path / layout.VGG16_WEIGHTS, "r+") as handle:  # the weights change
         handle["block5_conv3"]["block5_conv3/bias:0"][0] += 1.0
     planned = run_snakemake(tmp_path, configfile, "-n", onnx)
     assert "rule vgg16_onnx" in planned.stdout, planned.stdout

@@ -34,11 +34,11 @@ from pathlib import Path
 
 import pytest
 
-from blendhunter import workflow as wf
+from blendhunter import layout
 
 from .conftest import make_config, snakemake_command, snakemake_env, start_held_run, write_config
 
-TARGETS = (wf.PARAMETRIC_MASTER, wf.PARAMETRIC_SET.format(sigma="5", realisation=0))
+TARGETS = (layout.PARAMETRIC_MASTER, layout.PARAMETRIC_SET.format(sigma="5", realisation=0))
 STOPPED = "chunk1.h5"  # the job held at the fault: the second of three simulation chunks
 EXIT_LIMIT_S = 300
 

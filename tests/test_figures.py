@@ -12,8 +12,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from blendhunter import learning_curve, metrics, plots, results_table
-from blendhunter import workflow as wf
+from blendhunter import layout, learning_curve, metrics, plots, publish
 
 from .conftest import REPO, make_config, run_snakemake, write_config
 
@@ -164,15 +163,15 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
     """The real workflow on the tiny config: every table, figure and the report."""
     cfg = make_config()
     configfile = write_config(tmp_path / "config.yaml", cfg)
-    sigmas = [wf.sigma_label(s) for s in cfg["parametric"]["sigmas"]]
-    figures = [f"{stem}.{ext}" for stem in wf.FIGURES.values() for ext in wf.FIGURE_FORMATS]
-    summaries = [wf.SUMMARY.format(sigma=s) for s in sigmas]
-    targets = [*wf.TABLES.values(), *figures, *summaries]
+    sigmas = [layout.sigma_label(s) for s in cfg["parametric"]["sigmas"]]
+    figures = [f"{stem}.{ext}" for stem in layout.FIGURES.values() for ext in layout.FIGURE_FORMATS]
+    summaries = [layout.SUMMARY.format(sigma=s) for s in sigmas]
+    targets = [*layout.TABLES.values(), *figures, *summaries]
     run_snakemake(tmp_path, configfile, *targets)
 
     n_real = cfg["parametric"]["realisations"]
     for dataset in ("parametric", "realistic"):
-        table = pd.read_csv(tmp_path / wf.TABLES[dataset])
+        table = pd.read_csv(tmp_path / layout.TABLES[dataset])
         assert set(REQUIRED) <= set(table.columns)
         assert set(table["method"]) == {"blendhunter", "sep"}
         assert {"all", "close", "distant", "isolated"} <= set(table["subset"])
@@ -180,21 +179,21 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
         assert len(bh) == len(sigmas) * n_real * len(metrics.SUBSETS)
         all_rows = table[table["subset"] == "all"]
         assert all_rows["accuracy"].between(0, 1).all() and (all_rows["n"] > 0).all()
-    realistic = pd.read_csv(tmp_path / wf.TABLES["realistic"])
+    realistic = pd.read_csv(tmp_path / layout.TABLES["realistic"])
     sep = realistic[realistic["method"] == "sep"]
     assert len(sep) == len(metrics.SUBSETS) and sep["train_sigma"].isna().all()
     assert (sep.set_index("subset").loc["all", "n"]) == cfg["realistic"]["n_stamps"]
 
-    separation = pd.read_csv(tmp_path / wf.TABLES["separation"])
+    separation = pd.read_csv(tmp_path / layout.TABLES["separation"])
     assert set(metrics.SEPARATION_COLUMNS) <= set(separation.columns)
-    per_sigma = pd.read_csv(tmp_path / wf.TABLES["per_sigma"])
+    per_sigma = pd.read_csv(tmp_path / layout.TABLES["per_sigma"])
     assert sorted(per_sigma["sigma"].unique()) == sorted(float(s) for s in sigmas)
     assert {"accuracy_mean", "accuracy_std", "tpr_mean", "tnr_mean"} <= set(per_sigma.columns)
 
-    curve = pd.read_csv(tmp_path / wf.TABLES["learning_curve"])
+    curve = pd.read_csv(tmp_path / layout.TABLES["learning_curve"])
     assert set(learning_curve.COLUMNS) <= set(curve.columns)
     bh = curve[curve["method"] == "blendhunter"]
-    n_train = wf.n_train(cfg)
+    n_train = layout.n_train(cfg)
     assert sorted(bh["n_train"].unique()) == learning_curve.sizes(cfg["learning_curve"]["sizes"], n_train)
     assert set(bh["dataset"]) == {"parametric", "realistic"}
     # a subset without stamps (no close blend in a tiny test split) has no accuracy
@@ -202,30 +201,30 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
     assert bh[bh["subset"] == "all"]["accuracy"].notna().all()
     assert curve[curve["method"] == "sep"]["n_train"].isna().all()
 
-    pretraining = pd.read_csv(tmp_path / wf.TABLES["pretraining"])  # ImageNet vs random VGG-16
+    pretraining = pd.read_csv(tmp_path / layout.TABLES["pretraining"])  # ImageNet vs random VGG-16
     assert set(pretraining["weights"]) == {"imagenet", "random", "sep"}
     assert set(pretraining["dataset"]) == {"parametric", "realistic"}
     heads = pretraining[pretraining["weights"] != "sep"]
     assert heads[heads["subset"] == "all"]["auc"].between(0, 1).all()
-    nearest = float(wf.learning_curve_set(cfg)["sigma"])
+    nearest = float(layout.learning_curve_set(cfg)["sigma"])
     assert (pretraining["train_sigma"].dropna().astype(float) == nearest).all()
     realistic_all = pretraining[(pretraining["dataset"] == "realistic") & (pretraining["subset"] == "all")]
-    assert (realistic_all["n"] == wf.pretraining_realistic_stamps(cfg)).all()  # the first 50
+    assert (realistic_all["n"] == layout.pretraining_realistic_stamps(cfg)).all()  # the first 50
 
-    text = results_table.summary(tmp_path / "results" / "tables")
+    text = publish.summary(tmp_path / "results" / "tables")
     assert "| SEP, failures left out (± binomial s.e.) |" in text and "| SEP failures |" in text
     assert (
         "| SEP, failures counted as errors |" in text and f"| BlendHunter, trained at σ {sigmas[0]} |" in text
     )
     bundle = tmp_path / "docs" / "tiny"
-    results_table.bundle(tmp_path / "results" / "tables", bundle, [configfile], "snakemake (test)", 61.0)
+    publish.bundle(tmp_path / "results" / "tables", bundle, [configfile], "snakemake (test)", 61.0)
     assert (bundle / "MANIFEST.json").exists() and (bundle / "summary.md").exists()
-    assert {p.name for p in (bundle / "tables").iterdir()} == {Path(p).name for p in wf.TABLES.values()}
+    assert {p.name for p in (bundle / "tables").iterdir()} == {Path(p).name for p in layout.TABLES.values()}
     readme = tmp_path / "README.md"
-    readme.write_text(f"intro\n{results_table.README_BEGIN}\nstale\n{results_table.README_END}\nend\n")
+    readme.write_text(f"intro\n{publish.README_BEGIN}\nstale\n{publish.README_END}\nend\n")
     (tmp_path / "benchmarks").mkdir()
-    shutil.copy(REPO / results_table.BENCHMARK_JSON, tmp_path / "benchmarks")
-    results_table.write_readme(readme, bundle, bundle, bundle)  # the last as the "improved" one
+    shutil.copy(REPO / publish.BENCHMARK_JSON, tmp_path / "benchmarks")
+    publish.write_readme(readme, bundle, bundle, bundle)  # the last as the "improved" one
     written = readme.read_text()
     assert written.startswith("intro\n") and written.endswith("end\n") and "stale" not in written
     assert "minus SEP, realistic set" in written and "| `onnxruntime` / float32 (**default**) |" in written
@@ -235,7 +234,7 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
     )
     assert "side by side" in written and "BlendHunter and SEP together" in written
 
-    sep_labels = pd.read_csv(tmp_path / wf.SEP_REALISTIC)
+    sep_labels = pd.read_csv(tmp_path / layout.SEP_REALISTIC)
     assert {"index", "label", "n_detections", "failed"} <= set(sep_labels.columns)
     for path in figures:
         assert_image(tmp_path / path)

@@ -13,8 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from blendhunter import training
-from blendhunter import workflow as wf
+from blendhunter import layout, training
 
 from .conftest import make_config, run_snakemake, write_config
 
@@ -27,14 +26,14 @@ LAYERS = {"block3_pool": (8, 8, 256), "block4_pool": (4, 4, 512)}
 def test_a_layer_gives_its_features_a_head_that_trains_and_classify_follows_it(tmp_path, layer):
     cfg = make_config({"features": {"layer": layer}, "parametric": {"sigmas": [5], "realisations": 1}})
     configfile = write_config(tmp_path / "config.yaml", cfg)
-    model_dir = tmp_path / wf.MODEL_DIR.format(**SET)
-    predictions = wf.PREDICTIONS_REALISTIC.format(**SET)
+    model_dir = tmp_path / layout.MODEL_DIR.format(**SET)
+    predictions = layout.PREDICTIONS_REALISTIC.format(**SET)
     run_snakemake(tmp_path, configfile, predictions)
 
-    with h5py.File(tmp_path / wf.PARAMETRIC_FEATURES.format(**SET)) as handle:
+    with h5py.File(tmp_path / layout.PARAMETRIC_FEATURES.format(**SET)) as handle:
         assert handle["features"].shape[1:] == LAYERS[layer]
         assert handle.attrs["layer"] == layer
-    with h5py.File(tmp_path / wf.REALISTIC_FEATURES) as handle:
+    with h5py.File(tmp_path / layout.REALISTIC_FEATURES) as handle:
         assert handle["features"].shape[1:] == LAYERS[layer]
     metadata = json.loads((model_dir / training.METADATA_FILE).read_text())
     assert metadata["layer"] == layer
@@ -46,7 +45,7 @@ def test_a_layer_gives_its_features_a_head_that_trains_and_classify_follows_it(t
     cmd += ["--vgg16-weights", cfg["resources"]["vgg16_weights"], "--output", str(out)]
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     result = subprocess.run(
-        [*cmd, str(tmp_path / wf.REALISTIC_SET)], capture_output=True, text=True, timeout=600, env=env
+        [*cmd, str(tmp_path / layout.REALISTIC_SET)], capture_output=True, text=True, timeout=600, env=env
     )
     assert result.returncode == 0, result.stderr
     found = pd.read_csv(out)["p_blend"].to_numpy()

@@ -45,9 +45,9 @@ def test_table_keeps_sep_once_per_dataset_and_subset():
 
 
 def test_the_nearest_noise_level_is_subsampled():
-    from blendhunter import workflow as wf
+    from blendhunter import layout
 
     cfg = make_config()  # sigmas 5 and 20; realistic sigma 14.5
-    assert wf.learning_curve_set(cfg) == {"sigma": "20", "realisation": "0"}
-    points = wf.learning_curve_points(cfg)
-    assert points[-1].endswith(f"n{wf.n_train(cfg)}.csv")
+    assert layout.learning_curve_set(cfg) == {"sigma": "20", "realisation": "0"}
+    points = layout.learning_curve_points(cfg)
+    assert points[-1].endswith(f"n{layout.n_train(cfg)}.csv")

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from blendhunter import config as bh_config
-from blendhunter import workflow as wf
+from blendhunter import layout
 
 from .conftest import make_config, run_snakemake, write_config
 
@@ -35,7 +35,7 @@ AGGREGATES = {
     "figure_relative",
     "figure_confusion",
     "figure_gallery",
-    "benchmarks",
+    "benchmark_rollup",
     "learning_curve",
     "companion_table",
     "score_tables",
@@ -95,7 +95,7 @@ def rules_of(jobs) -> set[str]:
 
 
 def summary_path(sigma: str) -> str:
-    return wf.SUMMARY.format(sigma=sigma)
+    return layout.SUMMARY.format(sigma=sigma)
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +140,7 @@ def has_summary_rule(campaign) -> bool:
 
 def require_summary(has_summary_rule):
     if not has_summary_rule:
-        pytest.skip(f"no rule makes {wf.SUMMARY} yet (rules/evaluate.smk)")
+        pytest.skip(f"no rule makes {layout.SUMMARY} yet (rules/evaluate.smk)")
 
 
 def assert_only_level(jobs, sigma: str, allow_aggregates: bool) -> None:
@@ -160,7 +160,7 @@ def test_per_level_target_builds_only_that_level(cfg, tmp_path, has_summary_rule
     assert not rules_of(jobs) & AGGREGATES
     per_set = {(r, w["realisation"]) for r, w in jobs if "realisation" in w}
     for rule in ("parametric_set", "parametric_features", "train_head", "predict", "evaluate"):
-        assert {(rule, str(r)) for r in wf.realisations(cfg)} <= per_set, rule
+        assert {(rule, str(r)) for r in layout.realisations(cfg)} <= per_set, rule
     assert ("summarise_sigma", {"sigma": SIGMA}) in jobs
 
 
@@ -168,7 +168,7 @@ def test_per_level_target_builds_only_that_level(cfg, tmp_path, has_summary_rule
 def test_one_levels_input_changed_reruns_only_that_level(workdir, change, has_summary_rule):
     """One level's noisy set modified or touched, or one of its heads deleted: only that level reruns."""
     configfile = workdir / "config.yaml"
-    noisy = workdir / wf.PARAMETRIC_SET.format(sigma=SIGMA, realisation=1)
+    noisy = workdir / layout.PARAMETRIC_SET.format(sigma=SIGMA, realisation=1)
     extra = []
     if change == "modify":
         noisy.write_bytes(b"changed\n")
@@ -184,13 +184,15 @@ def test_one_levels_input_changed_reruns_only_that_level(workdir, change, has_su
         # A deleted intermediate (a noisy set, features) reruns nothing while
         # what it fed is up to date (Snakemake treats it as consumed); a
         # deleted product is rebuilt, and whatever used it.
-        shutil.rmtree(workdir / wf.MODEL_DIR.format(sigma=SIGMA, realisation=1))
+        shutil.rmtree(workdir / layout.MODEL_DIR.format(sigma=SIGMA, realisation=1))
         expected = {"train_head", "predict"}
 
     # per-set targets of both levels: only this level's set (and what follows it) reruns
-    targets = [wf.PREDICTIONS_TEST.format(sigma=s, realisation=r) for s in (SIGMA, OTHER) for r in (0, 1)]
+    targets = [layout.PREDICTIONS_TEST.format(sigma=s, realisation=r) for s in (SIGMA, OTHER) for r in (0, 1)]
     targets += [
-        f"{wf.MODEL_DIR.format(sigma=s, realisation=r)}/head.keras" for s in (SIGMA, OTHER) for r in (0, 1)
+        f"{layout.MODEL_DIR.format(sigma=s, realisation=r)}/head.keras"
+        for s in (SIGMA, OTHER)
+        for r in (0, 1)
     ]
     jobs = dry_run(workdir, configfile, *extra, *targets)
     assert_only_level(jobs, SIGMA, allow_aggregates=False)
@@ -242,7 +244,7 @@ def test_retrain_heads_without_redrawing_stamps(workdir):
     rules = rules_of(jobs)
     assert "train_head" in rules
     assert not rules & (SHARED | {"parametric_set", "parametric_features", "sep_parametric"})
-    assert sigmas_of(jobs) == set(wf.sigma_labels(yaml.safe_load((workdir / "config.yaml").read_text())))
+    assert sigmas_of(jobs) == set(layout.sigma_labels(yaml.safe_load((workdir / "config.yaml").read_text())))
 
 
 def test_learning_curve_reuses_cached_features(workdir, cfg):
@@ -251,6 +253,6 @@ def test_learning_curve_reuses_cached_features(workdir, cfg):
     changed = bh_config.merge(cfg, {"learning_curve": {"sizes": sizes}})
     jobs = dry_run(workdir, write_config(workdir / "sizes.yaml", changed))
     # the roll-up of every job's benchmark gathers the new point too
-    assert rules_of(jobs) == {"learning_curve_point", "learning_curve", "benchmarks", "all"}, jobs
+    assert rules_of(jobs) == {"learning_curve_point", "learning_curve", "benchmark_rollup", "all"}, jobs
     points = [w for rule, w in jobs if rule == "learning_curve_point"]
     assert points == [{"sigma": SIGMA, "realisation": "0", "n": "30"}]

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from blendhunter import workflow as wf
+from blendhunter import layout
 
 from .conftest import make_config, run_snakemake, write_config
 from .test_partial_rerun import dry_run, rules_of
 
 pytestmark = pytest.mark.slow
 
-IMAGENET, RANDOM = Path(wf.VGG16_WEIGHTS).stem, Path(wf.VGG16_RANDOM).stem
+IMAGENET, RANDOM = Path(layout.VGG16_WEIGHTS).stem, Path(layout.VGG16_RANDOM).stem
 
 
 def planned(tmp_path, *overrides):
@@ -66,7 +66,7 @@ def test_ablation_adds_one_level_on_the_random_network(tmp_path):
     jobs = dry_run(tmp_path, write_config(tmp_path / "config.yaml", cfg))
     assert exported(jobs) == {IMAGENET, RANDOM}
     random_sets = [w for rule, w in jobs if rule == "random_parametric_features"]
-    nearest = wf.learning_curve_set(cfg)["sigma"]  # the level nearest the realistic sigma
+    nearest = layout.learning_curve_set(cfg)["sigma"]  # the level nearest the realistic sigma
     assert random_sets == [{"sigma": nearest, "realisation": "0"}]
     ablation = {"random_realistic_features", "random_train_head", "random_predict", "pretraining_table"}
     assert ablation <= rules_of(jobs)

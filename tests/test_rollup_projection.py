@@ -9,9 +9,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from blendhunter import cluster, jobgraph, rollup, units
+from blendhunter import cluster, jobgraph, layout, rollup, units
 from blendhunter import projection as proj
-from blendhunter import workflow as wf
 
 from .conftest import make_config, run_snakemake
 from .test_partial_rerun import placeholder_campaign
@@ -45,14 +44,14 @@ def test_the_job_graph_comes_from_snakemakes_dag(tiny_jobs):
     by_rule = {}
     for job in jobs:
         by_rule.setdefault(job["rule"], []).append(job)
-    assert len(by_rule["simulate_realistic_chunk"]) == wf.n_chunks(cfg, "realistic")
-    assert len(by_rule["train_head"]) == len(wf.sigma_labels(cfg)) * len(wf.realisations(cfg))
+    assert len(by_rule["simulate_realistic_chunk"]) == layout.n_chunks(cfg, "realistic")
+    assert len(by_rule["train_head"]) == len(layout.sigma_labels(cfg)) * len(layout.realisations(cfg))
     assert {j["threads"] for j in by_rule["train_head"]} == {cfg["compute"]["threads_training"]}
     assert [j["wildcards"] for j in by_rule["per_sigma_table"]] == [""]
     job = next(j for j in by_rule["train_head"] if j["wildcards"] == "sigma=20,realisation=1")
     assert job["path"] == "results/benchmarks/train/sigma20_real1.tsv"
     assert jobgraph.parse_wildcards(job["wildcards"]) == {"sigma": "20", "realisation": "1"}
-    assert not {"all", "benchmarks"} & set(by_rule)
+    assert not {"all", "benchmark_rollup"} & set(by_rule)
     assert "train_head" in units and "figure_noise" not in units  # set next to the rules
 
 
@@ -80,7 +79,7 @@ def test_units_follow_the_work_of_each_job(tmp_path):
     assert train(cfg, {"sigma": "5"}, 3) == 3 * (sizes["train"] + sizes["validation"])
     assert train(cfg, {"sigma": "5"}) == 7 * (sizes["train"] + sizes["validation"])  # no history yet
     (tmp_path / "sigma5").mkdir()
-    (tmp_path / "sigma5" / wf.MODEL_FILES["history"]).write_text("epoch,loss\n0,1\n1,0.5\n")
+    (tmp_path / "sigma5" / layout.MODEL_FILES["history"]).write_text("epoch,loss\n0,1\n1,0.5\n")
     assert train(cfg, {"sigma": "5"}) == 2 * (sizes["train"] + sizes["validation"])  # as it ran
     assert units.realistic_stamps(cfg, {}) == cfg["realistic"]["n_stamps"]
     predicted = sizes["validation"] + sizes["test"] + cfg["realistic"]["n_stamps"]
@@ -119,7 +118,7 @@ def test_collect_reads_benchmark_files_and_lists_absent_ones(tiny_config, tmp_pa
 
 @pytest.mark.slow
 def test_rollup_rule_collects_this_campaigns_jobs_only(tiny_config, tmp_path):
-    """rule benchmarks: every job's file of this config; stale files of other configs ignored."""
+    """rule benchmark_rollup: every job's file of this config; stale files of other configs ignored."""
     placeholder_campaign(tmp_path, tiny_config)
     bench = tmp_path / "results" / "benchmarks"
     write_tsv(bench / "simulate" / "parametric_chunk0.tsv", 3.0)
@@ -128,8 +127,8 @@ def test_rollup_rule_collects_this_campaigns_jobs_only(tiny_config, tmp_path):
     write_tsv(bench / "evaluate" / "summary_sigma5.tsv", 0.5)
     write_tsv(bench / "simulate" / "parametric_chunk9.tsv", 99.0)  # stale: no chunk 9 in this config
     write_tsv(bench / "train" / "sigma35_real0.tsv", 99.0)  # stale: no sigma 35
-    run_snakemake(tmp_path, tmp_path / "config.yaml", wf.BENCHMARKS, "--forcerun", "benchmarks")
-    table = pd.read_csv(tmp_path / wf.BENCHMARKS, keep_default_na=False)
+    run_snakemake(tmp_path, tmp_path / "config.yaml", layout.BENCHMARKS, "--forcerun", "benchmark_rollup")
+    table = pd.read_csv(tmp_path / layout.BENCHMARKS, keep_default_na=False)
     got = {(r.rule, r.wildcards): r.seconds for r in table.itertuples()}
     assert got == {
         ("simulate_parametric_chunk", "chunk=0"): 3.0,
@@ -146,7 +145,7 @@ def test_rollup_rule_collects_this_campaigns_jobs_only(tiny_config, tmp_path):
 
 def synthetic_table(cfg: dict, startup: float, rate: float) -> pd.DataFrame:
     rows = []
-    for chunk in range(wf.n_chunks(cfg, "parametric")):
+    for chunk in range(layout.n_chunks(cfg, "parametric")):
         work = units.chunk_stamps("parametric")(cfg, {"chunk": str(chunk)})
         rows.append(
             {
@@ -167,7 +166,7 @@ FIGURE = {"rule": "figure_noise", "wildcards": "", "threads": 1, "stage": 9, "pa
 
 def chunk_jobs(cfg: dict) -> list[dict]:
     """The simulation jobs of `cfg`, as the job graph lists them."""
-    n = wf.n_chunks(cfg, "parametric")
+    n = layout.n_chunks(cfg, "parametric")
     return [
         {"rule": "simulate_parametric_chunk", "wildcards": f"chunk={c}", "threads": 1, "stage": 2}
         for c in range(n)

@@ -29,8 +29,7 @@ import pytest
 import yaml
 
 from blendhunter import config as bh_config
-from blendhunter import stamps
-from blendhunter import workflow as wf
+from blendhunter import layout, stamps
 
 from .conftest import REPO, make_config, run_snakemake, snakemake_command, snakemake_env, write_config
 from .slurm.cluster import PARTITION, LocalSlurm, SlurmUnavailable, ensure_installed
@@ -38,7 +37,7 @@ from .slurm.cluster import PARTITION, LocalSlurm, SlurmUnavailable, ensure_insta
 pytestmark = pytest.mark.slow
 
 SET = {"sigma": "5", "realisation": 0}
-TARGET = wf.PARAMETRIC_SET.format(**SET)
+TARGET = layout.PARAMETRIC_SET.format(**SET)
 # Every job the target needs in a fresh directory, and the rule of each.
 JOBS = {"catalogue": 1, "simulate_parametric_chunk": 3, "merge_parametric": 1, "parametric_set": 1}
 SUBMITTED = re.compile(r"Job (\d+) has been submitted with SLURM jobid (\d+) \(log: (\S+?)\)\.?$", re.M)
@@ -173,13 +172,13 @@ def test_jobs_got_their_rule_resources(runs, cluster):
     expected = {
         "simulate_parametric_chunk": (
             cfg["compute"]["threads_simulate"],
-            wf.mem_simulate(cfg, "parametric"),
-            wf.runtime_minutes(cfg["parametric"]["chunk_size"], per_second=20),
+            layout.mem_simulate(cfg, "parametric"),
+            layout.runtime_minutes(cfg["parametric"]["chunk_size"], per_second=20),
         ),
         "merge_parametric": (
             1,
-            wf.mem_merge(cfg, "parametric"),
-            wf.runtime_minutes(cfg["parametric"]["n_stamps"], per_second=2000),
+            layout.mem_merge(cfg, "parametric"),
+            layout.runtime_minutes(cfg["parametric"]["n_stamps"], per_second=2000),
         ),
     }
     checked = 0
@@ -203,8 +202,8 @@ def test_jobs_got_their_rule_resources(runs, cluster):
 @pytest.mark.slurm
 def test_outputs_equal_local_run(runs):
     cfg = runs["cfg"]
-    files = [wf.PARAMETRIC_CHUNK.format(chunk=c) for c in range(wf.n_chunks(cfg, "parametric"))]
-    files += [wf.PARAMETRIC_MASTER, TARGET]
+    files = [layout.PARAMETRIC_CHUNK.format(chunk=c) for c in range(layout.n_chunks(cfg, "parametric"))]
+    files += [layout.PARAMETRIC_MASTER, TARGET]
     for name in files:
         assert_same_h5(runs["local"] / name, runs["slurm"] / name)
     # the noisy images themselves (drawn from the set's noise recipe)
@@ -249,7 +248,7 @@ def test_every_compute_rule_asks_for_cores_memory_and_time(tmp_path):
     for name in configs:
         (tmp_path / name).mkdir()
     small, large, with_gpu = (planned_resources(tmp_path / name, cfg) for name, cfg in configs.items())
-    compute = set(small) - {"all", "benchmarks"}
+    compute = set(small) - {"all", "benchmark_rollup"}
     assert {"simulate_parametric_chunk", "train_head", "sep_parametric", "figure_noise"} <= compute
     for rule in compute:
         assert int(small[rule]["mem_mb"]) >= 500 and int(small[rule]["runtime"]) >= 1, rule

@@ -19,8 +19,7 @@ import pandas as pd
 import pytest
 
 from blendhunter import config as bh_config
-from blendhunter import seeds, simulate, stamps
-from blendhunter import workflow as wf
+from blendhunter import layout, seeds, simulate, stamps
 
 from .conftest import (
     REPO,
@@ -40,24 +39,24 @@ PARTIAL = re.compile(r"^\.(chunk\d+|noiseless|real\d+|stamps)\.partial-\d+\.h5$"
 
 
 def set_path(sigma, realisation) -> str:
-    return wf.PARAMETRIC_SET.format(sigma=wf.sigma_label(sigma), realisation=realisation)
+    return layout.PARAMETRIC_SET.format(sigma=layout.sigma_label(sigma), realisation=realisation)
 
 
 def chunk_paths(cfg: dict, kind: str) -> list[str]:
-    pattern = wf.PARAMETRIC_CHUNK if kind == "parametric" else wf.REALISTIC_CHUNK
-    return [pattern.format(chunk=i) for i in range(wf.n_chunks(cfg, kind))]
+    pattern = layout.PARAMETRIC_CHUNK if kind == "parametric" else layout.REALISTIC_CHUNK
+    return [pattern.format(chunk=i) for i in range(layout.n_chunks(cfg, kind))]
 
 
 def simulation_targets(cfg: dict) -> list[str]:
-    sets = [set_path(s, r) for s in cfg["parametric"]["sigmas"] for r in wf.realisations(cfg)]
-    return [*sets, wf.REALISTIC_SET]
+    sets = [set_path(s, r) for s in cfg["parametric"]["sigmas"] for r in layout.realisations(cfg)]
+    return [*sets, layout.REALISTIC_SET]
 
 
 def stray_files(workdir: Path) -> list[str]:
     """Files under results/stamps that are neither an output nor a marked partial."""
     cfg = make_config()
     outputs = set(simulation_targets(cfg))
-    outputs |= {wf.PARAMETRIC_MASTER, wf.REALISTIC_MASTER}
+    outputs |= {layout.PARAMETRIC_MASTER, layout.REALISTIC_MASTER}
     outputs |= set(chunk_paths(cfg, "parametric")) | set(chunk_paths(cfg, "realistic"))
     found = [p for p in (workdir / "results" / "stamps").rglob("*") if p.is_file()]
     return [str(p) for p in found if str(p.relative_to(workdir)) not in outputs and not PARTIAL.match(p.name)]
@@ -88,7 +87,7 @@ def test_full_run_writes_valid_parametric_sets(cfg, full_run):
     n = cfg["parametric"]["n_stamps"]
     digest = bh_config.digest(bh_config.simulation_section(cfg, "parametric"))
     for sigma in cfg["parametric"]["sigmas"]:
-        for realisation in wf.realisations(cfg):
+        for realisation in layout.realisations(cfg):
             path = full_run / set_path(sigma, realisation)
             noisy = stamps.StampSet(path)
             attrs = noisy.attrs
@@ -114,7 +113,7 @@ def test_full_run_writes_valid_parametric_sets(cfg, full_run):
 
 def test_full_run_writes_a_valid_realistic_set(cfg, full_run):
     n = cfg["realistic"]["n_stamps"]
-    noisy = stamps.StampSet(full_run / wf.REALISTIC_SET)
+    noisy = stamps.StampSet(full_run / layout.REALISTIC_SET)
     attrs = noisy.attrs
     assert attrs["kind"] == "realistic"
     assert noisy.sigma == cfg["realistic"]["sigma"] and attrs["realisation"] == 0
@@ -124,7 +123,7 @@ def test_full_run_writes_a_valid_realistic_set(cfg, full_run):
     assert len(noisy) == n
     assert len(noisy.indices("test")) == n  # the realistic set is all test
     assert noisy.labels.sum() == round(n * cfg["realistic"]["blend_fraction"])
-    noise = noisy.images(noisy.indices()) - stamps.StampSet(full_run / wf.REALISTIC_MASTER).images(
+    noise = noisy.images(noisy.indices()) - stamps.StampSet(full_run / layout.REALISTIC_MASTER).images(
         noisy.indices()
     )
     assert noise.std() == pytest.approx(cfg["realistic"]["sigma"], rel=0.02)
@@ -134,7 +133,7 @@ def test_full_run_writes_a_valid_realistic_set(cfg, full_run):
 def test_workflow_stamps_are_the_package_stamps(cfg, full_run, kind):
     """Chunks merged in order; each stamp what the package API draws for its index."""
     master = stamps.StampSet(
-        full_run / (wf.PARAMETRIC_MASTER if kind == "parametric" else wf.REALISTIC_MASTER)
+        full_run / (layout.PARAMETRIC_MASTER if kind == "parametric" else layout.REALISTIC_MASTER)
     )
     everything = master.images(master.indices())
     chunks = [stamps.StampSet(full_run / p) for p in chunk_paths(cfg, kind)]
@@ -162,7 +161,7 @@ def test_workflow_stamps_are_the_package_stamps(cfg, full_run, kind):
 def test_merge_logs_the_close_and_distant_counts(cfg, full_run):
     close = cfg["stamp"]["close_separation"]
     total = {"close_blends": 0, "distant_blends": 0}
-    for kind, master in (("parametric", wf.PARAMETRIC_MASTER), ("realistic", wf.REALISTIC_MASTER)):
+    for kind, master in (("parametric", layout.PARAMETRIC_MASTER), ("realistic", layout.REALISTIC_MASTER)):
         meta = stamps.read_meta(full_run / master)
         counts = stamps.describe(meta, close)
         log = (full_run / f"results/logs/simulate/merge_{kind}.log").read_text()
@@ -178,11 +177,11 @@ def test_merge_logs_the_close_and_distant_counts(cfg, full_run):
 
 
 def test_set_noise_matches_sigma_and_realisations_differ(cfg, full_run):
-    clean = stamps.StampSet(full_run / wf.PARAMETRIC_MASTER)
+    clean = stamps.StampSet(full_run / layout.PARAMETRIC_MASTER)
     base = clean.images(clean.indices()).astype(np.float64)
     noise = {}
     for sigma in cfg["parametric"]["sigmas"]:
-        for realisation in wf.realisations(cfg):
+        for realisation in layout.realisations(cfg):
             noisy = stamps.StampSet(full_run / set_path(sigma, realisation))
             first = noisy.images(noisy.indices())
             assert np.array_equal(first, noisy.images(noisy.indices()))  # read twice: same
@@ -262,7 +261,7 @@ def test_default_config_plans_a_set_per_sigma_and_realisation(tmp_path):
     assert result.returncode == 0, output
     planned = re.findall(r"rule parametric_set:\n(?:    .*\n)*?    output: (\S+)", output)
     cfg = bh_config.load(*configfiles)
-    expected = {set_path(s, r) for s in cfg["parametric"]["sigmas"] for r in wf.realisations(cfg)}
+    expected = {set_path(s, r) for s in cfg["parametric"]["sigmas"] for r in layout.realisations(cfg)}
     assert len(expected) == len(cfg["parametric"]["sigmas"]) * cfg["parametric"]["realisations"]
     assert sorted(planned) == sorted(expected)
     assert "rule realistic_set:" in output

@@ -1,4 +1,4 @@
-"""Inference engines for the frozen VGG-16 conv base (issue: features at the machine's limit).
+"""Inference engines for the frozen VGG-16 conv base.
 
 Every engine runs the same Keras VGG-16 with the same ImageNet weights:
 
@@ -186,7 +186,7 @@ def check_exported(onnx_path: Path, weights: str | Path, layer: str = DEFAULT_LA
     if not onnx_path.is_file():
         raise EngineError(
             f"{onnx_path}: no exported VGG-16 model; build it with the workflow "
-            f"(snakemake {onnx_path}) or blendhunter export-onnx"
+            f"(snakemake {onnx_path}); blendhunter classify exports one into its cache by itself"
         )
     made_from, actual = recorded_weights_md5(onnx_path), md5sum(weights)
     if made_from != actual:

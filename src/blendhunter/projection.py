@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import workflow as wf
+from . import layout
 from .rollup import job_units
 
 JOB_COLUMNS = ["rule", "stage", "threads", "seconds"]
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m blendhunter.projection",
         description="Project a campaign's cost and wall time from measured benchmarks.",
     )
-    parser.add_argument("--benchmarks", nargs="+", default=[wf.BENCHMARKS], help="roll-up CSV(s)")
+    parser.add_argument("--benchmarks", nargs="+", default=[layout.BENCHMARKS], help="roll-up CSV(s)")
     parser.add_argument(
         "--config", nargs="+", required=True, help="target config file(s), merged like --configfile"
     )

@@ -1,4 +1,4 @@
-"""Benchmark roll-up (rule `benchmarks`, results/benchmarks.csv): every job of
+"""Benchmark roll-up (rule `benchmark_rollup`, results/benchmarks.csv): every job of
 the configured campaign with its `benchmark:` file, one row per job:
 
     rule, wildcards, seconds, max_rss_mb, cpu_seconds, mean_load, threads, units, stage, path

@@ -35,3 +35,8 @@ def labels_and_split(n: int, blend_fraction: float, split: dict | None, seed: in
 
 def chunk_bounds(n: int, chunk_size: int) -> list[tuple[int, int]]:
     return [(start, min(start + chunk_size, n)) for start in range(0, n, chunk_size)]
+
+
+def members(meta, name: str):
+    """The index of a set's stamps in split `name` (a metadata frame with a `split` column)."""
+    return meta.index[meta["split"] == SPLIT_CODES[name]]

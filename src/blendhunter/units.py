@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import workflow as wf
+from . import layout
 from .splits import chunk_bounds
 
 Units = Callable[[dict, Mapping[str, str], float | None], float]
@@ -51,7 +51,7 @@ def realistic_stamps(config, wildcards, epochs=None) -> float:
 
 
 def pretraining_realistic_stamps(config, wildcards, epochs=None) -> float:
-    return float(wf.pretraining_realistic_stamps(config))
+    return float(layout.pretraining_realistic_stamps(config))
 
 
 def parametric_features(config, wildcards, epochs=None) -> float:
@@ -73,7 +73,7 @@ def split_stamps(*names: str) -> Units:
 def history_epochs(model_dir: str | Path) -> int | None:
     """Epochs a head actually trained for (rows of its history.csv), if it exists."""
     try:
-        epochs = len(pd.read_csv(Path(model_dir) / wf.MODEL_FILES["history"]))
+        epochs = len(pd.read_csv(Path(model_dir) / layout.MODEL_FILES["history"]))
     except (OSError, ValueError):  # absent, or not a history table
         return None
     return epochs or None

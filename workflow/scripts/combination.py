@@ -5,8 +5,7 @@ import logging
 
 import pandas as pd
 
-from blendhunter import combination, metrics
-from blendhunter import workflow as wf
+from blendhunter import combination, layout, metrics
 from blendhunter.logs import run
 from blendhunter.scores import read_scores
 
@@ -56,7 +55,7 @@ def main(smk):
         "sep_parametric",
         "sep_validation",
     )
-    for (sigma, r), paths in wf.by_set(inp, names).items():
+    for (sigma, r), paths in layout.by_set(inp, names).items():
         bh = {
             "test": paths["bh_parametric"],
             "validation": paths["bh_validation"],

@@ -9,10 +9,9 @@ import math
 
 import pandas as pd
 
-from blendhunter import metrics, plots
-from blendhunter import workflow as wf
+from blendhunter import layout, metrics, plots
 from blendhunter.logs import run
-from blendhunter.splits import SPLIT_CODES
+from blendhunter.splits import members
 from blendhunter.stamps import read_meta
 
 
@@ -28,9 +27,9 @@ def main(smk):
     real_sigma = float(smk.params.realistic_sigma)
     frames = []
     names = ("parametric_sets", "bh_parametric", "sep_parametric", "bh_realistic")
-    for (sigma, r), paths in wf.by_set(inp, names).items():
+    for (sigma, r), paths in layout.by_set(inp, names).items():
         meta = read_meta(paths["parametric_sets"])
-        truth = metrics.truth_frame(meta, meta.index[meta["split"] == SPLIT_CODES["test"]])
+        truth = metrics.truth_frame(meta, members(meta, "test"))
         ids = {"dataset": "parametric", "train_sigma": float(sigma), "realisation": int(r)}
         for method, path in (("blendhunter", paths["bh_parametric"]), ("sep", paths["sep_parametric"])):
             frames.append(rows_for(meta, truth, path, float(sigma), method=method, **ids))

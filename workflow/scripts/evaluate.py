@@ -8,14 +8,14 @@ import logging
 
 from blendhunter import metrics
 from blendhunter.logs import run
-from blendhunter.splits import SPLIT_CODES
+from blendhunter.splits import members
 from blendhunter.stamps import read_meta
 
 
 def main(smk):
     inp = smk.input
     parametric_meta = read_meta(inp.parametric_set)
-    test = parametric_meta.index[parametric_meta["split"] == SPLIT_CODES["test"]]
+    test = members(parametric_meta, "test")
     parametric = metrics.truth_frame(parametric_meta, test)
     realistic = metrics.truth_frame(read_meta(inp.realistic_set))
     predictions = {}

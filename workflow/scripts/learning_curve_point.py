@@ -5,7 +5,7 @@ import logging
 
 from blendhunter import features, learning_curve, metrics, seeds, training
 from blendhunter.logs import run
-from blendhunter.splits import SPLIT_CODES
+from blendhunter.splits import members
 from blendhunter.stamps import read_meta
 
 
@@ -30,7 +30,7 @@ def main(smk):
     )
 
     parametric_meta = read_meta(inp.parametric_set)
-    test = parametric_meta.index[parametric_meta["split"] == SPLIT_CODES["test"]]
+    test = members(parametric_meta, "test")
     truths = {
         "parametric": metrics.truth_frame(parametric_meta, test),
         "realistic": metrics.truth_frame(read_meta(inp.realistic_set)),

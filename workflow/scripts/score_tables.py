@@ -11,8 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from blendhunter import metrics, plots, scores
-from blendhunter import workflow as wf
+from blendhunter import layout, metrics, plots, scores
 from blendhunter.logs import run
 
 
@@ -30,7 +29,7 @@ def main(smk):
     roc, cal, purity, curves, reliability = [], [], [], [], []
     by_sigma = {}
     names = ("calibration", "parametric_sets", "bh_parametric", "bh_realistic", "sep_parametric")
-    for (sigma, r), paths in wf.by_set(inp, names).items():
+    for (sigma, r), paths in layout.by_set(inp, names).items():
         calibration = json.loads(Path(paths["calibration"]).read_text())
         temperature, thresholds = calibration["temperature"], calibration["f1_thresholds"]
         test = scores.read_scores(paths["parametric_sets"], paths["bh_parametric"], "test")

@@ -3,8 +3,7 @@ ways, combined uncertainties, a bootstrap over real galaxies and a matched opera
 
 import pandas as pd
 
-from blendhunter import comparison, metrics, seeds
-from blendhunter import workflow as wf
+from blendhunter import comparison, layout, metrics, seeds
 from blendhunter.logs import run
 from blendhunter.scores import read_scores
 from blendhunter.stamps import read_meta
@@ -19,7 +18,7 @@ def main(smk):
     realistic_groups = read_meta(inp.realistic_set)["id1"].to_numpy()
     frames = []
     names = ("parametric_sets", "bh_parametric", "bh_realistic", "sep_parametric")
-    for (sigma, r), paths in wf.by_set(inp, names).items():
+    for (sigma, r), paths in layout.by_set(inp, names).items():
         stamps, bh_test, bh_real, sep_test = (paths[n] for n in names)
         ids = {"train_sigma": float(sigma), "realisation": int(r)}
         _, p_test, truth_test = read_scores(stamps, bh_test, "test")

@@ -8,10 +8,9 @@ import math
 
 import pandas as pd
 
-from blendhunter import metrics
-from blendhunter import workflow as wf
+from blendhunter import layout, metrics
 from blendhunter.logs import run
-from blendhunter.splits import SPLIT_CODES
+from blendhunter.splits import members
 from blendhunter.stamps import read_meta
 
 
@@ -27,9 +26,9 @@ def main(smk):
     realistic = metrics.truth_frame(read_meta(inp.realistic_set))
     frames = []
     names = ("parametric_sets", "bh_parametric", "sep_parametric", "bh_realistic")
-    for (sigma, r), paths in wf.by_set(inp, names).items():
+    for (sigma, r), paths in layout.by_set(inp, names).items():
         meta = read_meta(paths["parametric_sets"])
-        truth = metrics.truth_frame(meta, meta.index[meta["split"] == SPLIT_CODES["test"]])
+        truth = metrics.truth_frame(meta, members(meta, "test"))
         ids = {"dataset": "parametric", "train_sigma": float(sigma), "realisation": int(r)}
         frames.append(rows_for(truth, paths["bh_parametric"], edges, method="blendhunter", **ids))
         frames.append(rows_for(truth, paths["sep_parametric"], edges, method="sep", **ids))

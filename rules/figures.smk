@@ -6,16 +6,16 @@
 
 rule figure_separation:
     input:
-        wf.TABLES["separation"],
+        layout.TABLES["separation"],
     output:
         png=report(
-            wf.FIGURES["separation"] + ".png",
+            layout.FIGURES["separation"] + ".png",
             caption="../report/fig_accuracy_vs_separation.rst",
             category="Figures",
             subcategory="Paper figures",
             labels={"figure": "Fig. 3 accuracy vs separation"},
         ),
-        pdf=wf.FIGURES["separation"] + ".pdf",
+        pdf=layout.FIGURES["separation"] + ".pdf",
     log:
         "results/logs/figures/accuracy_vs_separation.log",
     benchmark:
@@ -23,7 +23,7 @@ rule figure_separation:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=wf.SMALL_JOB_MB,
+        mem_mb=layout.SMALL_JOB_MB,
         runtime=10,
     params:
         close_separation=config["stamp"]["close_separation"],
@@ -33,16 +33,16 @@ rule figure_separation:
 
 rule figure_noise:
     input:
-        wf.TABLES["parametric"],
+        layout.TABLES["parametric"],
     output:
         png=report(
-            wf.FIGURES["noise"] + ".png",
+            layout.FIGURES["noise"] + ".png",
             caption="../report/fig_accuracy_vs_noise.rst",
             category="Figures",
             subcategory="Paper figures",
             labels={"figure": "Fig. 4 accuracy vs noise"},
         ),
-        pdf=wf.FIGURES["noise"] + ".pdf",
+        pdf=layout.FIGURES["noise"] + ".pdf",
     log:
         "results/logs/figures/accuracy_vs_noise.log",
     benchmark:
@@ -50,7 +50,7 @@ rule figure_noise:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=wf.SMALL_JOB_MB,
+        mem_mb=layout.SMALL_JOB_MB,
         runtime=10,
     script:
         "../workflow/scripts/figure_noise.py"
@@ -58,16 +58,16 @@ rule figure_noise:
 
 rule figure_relative:
     input:
-        wf.TABLES["realistic"],
+        layout.TABLES["realistic"],
     output:
         png=report(
-            wf.FIGURES["relative"] + ".png",
+            layout.FIGURES["relative"] + ".png",
             caption="../report/fig_relative_accuracy.rst",
             category="Figures",
             subcategory="Paper figures",
             labels={"figure": "Fig. 5 relative accuracy, realistic set"},
         ),
-        pdf=wf.FIGURES["relative"] + ".pdf",
+        pdf=layout.FIGURES["relative"] + ".pdf",
     log:
         "results/logs/figures/relative_accuracy_realistic.log",
     benchmark:
@@ -75,7 +75,7 @@ rule figure_relative:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=wf.SMALL_JOB_MB,
+        mem_mb=layout.SMALL_JOB_MB,
         runtime=10,
     params:
         realistic_sigma=config["realistic"]["sigma"],
@@ -85,16 +85,16 @@ rule figure_relative:
 
 rule figure_confusion:
     input:
-        wf.TABLES["realistic"],
+        layout.TABLES["realistic"],
     output:
         png=report(
-            wf.FIGURES["confusion"] + ".png",
+            layout.FIGURES["confusion"] + ".png",
             caption="../report/fig_confusion.rst",
             category="Figures",
             subcategory="Paper figures",
             labels={"figure": "Fig. 6 TPR and TNR, realistic set"},
         ),
-        pdf=wf.FIGURES["confusion"] + ".pdf",
+        pdf=layout.FIGURES["confusion"] + ".pdf",
     log:
         "results/logs/figures/confusion_realistic.log",
     benchmark:
@@ -102,7 +102,7 @@ rule figure_confusion:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=wf.SMALL_JOB_MB,
+        mem_mb=layout.SMALL_JOB_MB,
         runtime=10,
     params:
         realistic_sigma=config["realistic"]["sigma"],
@@ -112,19 +112,21 @@ rule figure_confusion:
 
 rule figure_gallery:
     input:
-        stamps=wf.REALISTIC_SET,
-        noiseless=wf.REALISTIC_MASTER,
-        predictions=expand(wf.PREDICTIONS_REALISTIC, sigma=NEAREST_SIGMA, realisation=0),
-        sep=wf.SEP_REALISTIC,
+        stamps=layout.REALISTIC_SET,
+        noiseless=layout.REALISTIC_MASTER,
+        predictions=expand(
+            layout.PREDICTIONS_REALISTIC, sigma=NEAREST_SIGMA, realisation=0
+        ),
+        sep=layout.SEP_REALISTIC,
     output:
         png=report(
-            wf.FIGURES["gallery"] + ".png",
+            layout.FIGURES["gallery"] + ".png",
             caption="../report/fig_gallery.rst",
             category="Figures",
             subcategory="Examples",
             labels={"figure": "example stamps, realistic set"},
         ),
-        pdf=wf.FIGURES["gallery"] + ".pdf",
+        pdf=layout.FIGURES["gallery"] + ".pdf",
     log:
         "results/logs/figures/gallery.log",
     benchmark:
@@ -132,7 +134,7 @@ rule figure_gallery:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=wf.SMALL_JOB_MB,
+        mem_mb=layout.SMALL_JOB_MB,
         runtime=10,
     params:
         train_sigma=NEAREST_SIGMA,

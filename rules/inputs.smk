@@ -5,7 +5,7 @@
 
 rule vgg16_weights:
     output:
-        wf.VGG16_WEIGHTS,
+        layout.VGG16_WEIGHTS,
     log:
         "results/logs/resources/vgg16_weights.log",
     benchmark:
@@ -13,18 +13,18 @@ rule vgg16_weights:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=wf.SMALL_JOB_MB,
+        mem_mb=layout.SMALL_JOB_MB,
         runtime=30,
     params:
         spec=config["resources"]["vgg16_weights"],
         download=config["resources"]["downloads"]["vgg16"],
     script:
-        "../workflow/scripts/fetch_vgg16.py"
+        "../workflow/scripts/vgg16_weights.py"
 
 
 rule download_cosmos:
     output:
-        directory(wf.COSMOS_DOWNLOAD),
+        directory(layout.COSMOS_DOWNLOAD),
     log:
         "results/logs/resources/download_cosmos.log",
     benchmark:
@@ -32,7 +32,7 @@ rule download_cosmos:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=wf.SMALL_JOB_MB,
+        mem_mb=layout.SMALL_JOB_MB,
         runtime=240,
     params:
         download=config["resources"]["downloads"]["cosmos"],
@@ -44,7 +44,7 @@ rule catalogue:
     input:
         unpack(catalogue_inputs),
     output:
-        wf.CATALOGUE_MANIFEST,
+        layout.CATALOGUE_MANIFEST,
     log:
         "results/logs/resources/{catalogue}.log",
     benchmark:
@@ -59,14 +59,14 @@ rule catalogue:
     params:
         entry=lambda wildcards: config["resources"][wildcards.catalogue],
     script:
-        "../workflow/scripts/check_catalogue.py"
+        "../workflow/scripts/catalogue.py"
 
 
 rule vgg16_random:
     input:
-        template=wf.VGG16_WEIGHTS,
+        template=layout.VGG16_WEIGHTS,
     output:
-        wf.VGG16_RANDOM,
+        layout.VGG16_RANDOM,
     log:
         "results/logs/resources/vgg16_random.log",
     benchmark:
@@ -74,7 +74,7 @@ rule vgg16_random:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=wf.SMALL_JOB_MB,
+        mem_mb=layout.SMALL_JOB_MB,
         runtime=10,
     script:
-        "../workflow/scripts/random_weights.py"
+        "../workflow/scripts/vgg16_random.py"

@@ -1,5 +1,5 @@
 # Benchmarks: every compute job measures itself into
-# results/benchmarks/<stage>/<name>.tsv (its `benchmark:`); `benchmarks` rolls
+# results/benchmarks/<stage>/<name>.tsv (its `benchmark:`); `benchmark_rollup` rolls
 # them up into results/benchmarks.csv (rule, wildcards, seconds, max RSS, ...).
 #
 # No cycle and nothing stale: the roll-up's input is every other final output,
@@ -11,11 +11,11 @@
 from blendhunter import cluster as bh_cluster
 
 
-rule benchmarks:
+rule benchmark_rollup:
     input:
-        [path for path in final_outputs() if path != wf.BENCHMARKS],
+        [path for path in final_outputs() if path != layout.BENCHMARKS],
     output:
-        wf.BENCHMARKS,
+        layout.BENCHMARKS,
     log:
         "results/logs/benchmarks.log",
     localrule: True
@@ -25,7 +25,7 @@ rule benchmarks:
         snakefile=workflow.main_snakefile,
         configfiles=[str(path) for path in workflow.overwrite_configfiles],
     script:
-        "../workflow/scripts/collect_benchmarks.py"
+        "../workflow/scripts/benchmark_rollup.py"
 
 
 # The config's slurm.partition / slurm.account on every rule (see

@@ -4,9 +4,12 @@
 
 rule train_head:
     input:
-        features=wf.PARAMETRIC_FEATURES,
+        features=layout.PARAMETRIC_FEATURES,
     output:
-        **{key: f"{wf.MODEL_DIR}/{name}" for key, name in wf.MODEL_FILES.items()},
+        **{
+            key: f"{layout.MODEL_DIR}/{name}"
+            for key, name in layout.MODEL_FILES.items()
+        },
     log:
         "results/logs/train/sigma{sigma}_real{realisation}.log",
     benchmark:
@@ -15,19 +18,19 @@ rule train_head:
         CONDA_ENV
     threads: config["compute"]["threads_training"]
     resources:
-        **wf.gpu_resources(config),
-        mem_mb=wf.mem_tensorflow(config),
-        runtime=wf.runtime_minutes(
+        **layout.gpu_resources(config),
+        mem_mb=layout.mem_tensorflow(config),
+        runtime=layout.runtime_minutes(
             config["parametric"]["n_stamps"] * 100, per_second=20000
         ),
     params:
-        training=lambda wildcards: wf.training_settings(config, wildcards.sigma),
+        training=lambda wildcards: layout.training_settings(config, wildcards.sigma),
         threshold=config["classify"]["threshold"],
     script:
         "../workflow/scripts/train_head.py"
 
 
-WORK_UNITS["train_head"] = bh_units.head_training(wf.MODEL_DIR)
+WORK_UNITS["train_head"] = bh_units.head_training(layout.MODEL_DIR)
 
 
 # One job per head, so TensorFlow loads once: its predictions on its own test split
@@ -35,14 +38,14 @@ WORK_UNITS["train_head"] = bh_units.head_training(wf.MODEL_DIR)
 # fitted on its validation split (never on a test set; `classify --calibrated`).
 rule predict:
     input:
-        head=f"{wf.MODEL_DIR}/{wf.MODEL_FILES['head']}",
-        features=wf.PARAMETRIC_FEATURES,
-        realistic_features=wf.REALISTIC_FEATURES,
+        head=f"{layout.MODEL_DIR}/{layout.MODEL_FILES['head']}",
+        features=layout.PARAMETRIC_FEATURES,
+        realistic_features=layout.REALISTIC_FEATURES,
     output:
-        test=wf.PREDICTIONS_TEST,
-        realistic=wf.PREDICTIONS_REALISTIC,
-        validation=wf.PREDICTIONS_VALIDATION,
-        calibration=wf.CALIBRATION,
+        test=layout.PREDICTIONS_TEST,
+        realistic=layout.PREDICTIONS_REALISTIC,
+        validation=layout.PREDICTIONS_VALIDATION,
+        calibration=layout.CALIBRATION,
     log:
         "results/logs/predict/sigma{sigma}_real{realisation}.log",
     benchmark:
@@ -51,7 +54,7 @@ rule predict:
         CONDA_ENV
     threads: 1
     resources:
-        mem_mb=wf.mem_tensorflow(config),
+        mem_mb=layout.mem_tensorflow(config),
         runtime=10,
     params:
         threshold=config["classify"]["threshold"],

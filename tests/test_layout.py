@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from blendhunter import workflow as wf
+from blendhunter import layout
 
 
 def test_by_set_pairs_inputs_by_sigma_and_realisation_whatever_their_order():
@@ -15,7 +15,7 @@ def test_by_set_pairs_inputs_by_sigma_and_realisation_whatever_their_order():
             "results/predictions/parametric/sigma25/real0.csv",
         ],
     )
-    found = wf.by_set(inputs, ("stamps", "predictions"))
+    found = layout.by_set(inputs, ("stamps", "predictions"))
     assert list(found) == [("5", 1), ("25", 0)]  # sorted by noise level, then realisation
     assert found[("25", 0)]["predictions"].endswith("sigma25/real0.csv")
     assert found[("5", 1)]["stamps"].endswith("sigma5/real1.h5")
@@ -26,4 +26,4 @@ def test_by_set_refuses_a_set_without_every_input():
         stamps=["a/sigma5/real0.h5", "a/sigma15/real0.h5"], predictions=["b/sigma5/real0.csv"]
     )
     with pytest.raises(ValueError, match="without every input"):
-        wf.by_set(inputs, ("stamps", "predictions"))
+        layout.by_set(inputs, ("stamps", "predictions"))

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from blendhunter import results_table
+from blendhunter import publish
 
 from .conftest import REPO
 
@@ -26,13 +26,13 @@ def test_an_interrupted_rebundle_leaves_the_old_bundle_whole(tables, tmp_path):
     """Fails on the in-place writer: it copied the new tables, then died on the config,
     leaving them under the old MANIFEST."""
     out = tmp_path / "docs" / "bundle"
-    results_table.bundle(tables, out, CONFIGS, "first", 60.0)
+    publish.bundle(tables, out, CONFIGS, "first", 60.0)
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     (tables / "roc_auc.csv").write_text("changed\n")
     bad = tmp_path / "bad.yaml"
     bad.write_text("stamp:\n  size: 50\n")
     with pytest.raises(ValueError):
-        results_table.bundle(tables, out, [*CONFIGS, bad], "second", 60.0)
+        publish.bundle(tables, out, [*CONFIGS, bad], "second", 60.0)
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
     assert [p.name for p in out.parent.iterdir()] == ["bundle"]  # no partial folder left
@@ -40,8 +40,8 @@ def test_an_interrupted_rebundle_leaves_the_old_bundle_whole(tables, tmp_path):
 
 def test_a_rebundle_replaces_the_whole_bundle(tables, tmp_path):
     out = tmp_path / "bundle"
-    results_table.bundle(tables, out, CONFIGS, "first", 60.0)
+    publish.bundle(tables, out, CONFIGS, "first", 60.0)
     (out / "tables" / "stale.csv").write_text("from an older run\n")
-    results_table.bundle(tables, out, CONFIGS, "second", 61.0)
+    publish.bundle(tables, out, CONFIGS, "second", 61.0)
     assert not (out / "tables" / "stale.csv").exists()
     assert json.loads((out / "MANIFEST.json").read_text())["command"] == "second"
