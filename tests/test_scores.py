@@ -81,3 +81,11 @@ def test_best_f1_threshold_rises_as_blends_get_rarer():
     t15 = scores.best_f1_threshold(truth, p, 0.15)
     assert t15 > t50
     assert scores.best_f1_threshold(truth, (truth == 1).astype(float), 0.3) == 0.5  # all ties: nearest 0.5
+
+
+def test_ensemble_averages_heads_raw_and_calibrated():
+    p1, p2 = np.array([0.2, 0.9]), np.array([0.4, 0.7])
+    p, calibrated, thresholds = scores.ensemble([(p1, 1.0, {"f1": 0.4}), (p2, 2.0, {"f1": 0.6})])
+    assert p == pytest.approx([0.3, 0.8])
+    expected = (p1 + scores.apply_temperature(p2, 2.0)) / 2
+    assert calibrated == pytest.approx(expected) and thresholds == {"f1": pytest.approx(0.5)}

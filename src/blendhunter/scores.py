@@ -251,3 +251,12 @@ def frame(rows: list[dict], columns) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     out["realisation"] = pd.array(out["realisation"], dtype="Int64")
     return out[list(columns)]
+
+
+def ensemble(heads: list[tuple[np.ndarray, float, dict]]) -> tuple[np.ndarray, np.ndarray, dict]:
+    """The ensemble of one noise level's heads, each (p_blend, temperature, F1 thresholds)
+    on the same stamps: mean p_blend, mean calibrated p_blend, mean thresholds."""
+    p = np.mean([h[0] for h in heads], axis=0)
+    calibrated = np.mean([apply_temperature(h[0], h[1]) for h in heads], axis=0)
+    thresholds = {k: float(np.mean([h[2][k] for h in heads])) for k in heads[0][2]}
+    return p, calibrated, thresholds

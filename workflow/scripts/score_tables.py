@@ -8,7 +8,6 @@ import json
 import math
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from blendhunter import layout, metrics, plots, scores
@@ -57,9 +56,7 @@ def main(smk):
         fpr, tpr, _ = scores.roc_curve(truth_real, p_real)
         curves.append({"train_sigma": float(sigma), "realisation": int(r), "fpr": fpr, "tpr": tpr})
     for sigma, heads in by_sigma.items():
-        p = np.mean([h[0] for h in heads], axis=0)
-        calibrated = np.mean([scores.apply_temperature(h[0], h[1]) for h in heads], axis=0)
-        thresholds = {k: float(np.mean([h[2][k] for h in heads])) for k in heads[0][2]}
+        p, calibrated, thresholds = scores.ensemble(heads)
         rows = scores.head_rows(
             truth_real, p, calibrated, math.nan, thresholds, threshold, method="ensemble",
             dataset="realistic", train_sigma=sigma, test_sigma=real_sigma, realisation=pd.NA,
