@@ -95,3 +95,18 @@ def test_summary_adds_the_spread_between_realisations():
     assert summary.difference_failures_counted == pytest.approx(0.25)
     assert summary.difference_failures_counted_se == pytest.approx(math.sqrt(0.04**2 + spread**2 + 0.05**2))
     assert summary.matched_difference == pytest.approx(0.05)
+
+
+def test_paired_accuracy_difference_adds_binomial_and_realisation_spread():
+    def rows(accuracies):
+        return pd.DataFrame(
+            {"dataset": "realistic", "train_sigma": 15.0, "realisation": [0, 1], "subset": "all"}
+            | {"accuracy": accuracies, "n": 10000}
+        )
+
+    table = comparison.paired_accuracy_difference(rows([0.90, 0.92]), rows([0.91, 0.91]))
+    row = table.iloc[0]
+    assert (row["reference"], row["variant"], row["difference"]) == pytest.approx((0.91, 0.91, 0.0))
+    spread = np.std([0.01, -0.01], ddof=1) / np.sqrt(2)
+    binomial = comparison.binomial_se(0.91, 10000)
+    assert row["difference_se"] == pytest.approx(np.sqrt(2 * binomial**2 + spread**2))

@@ -186,3 +186,27 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).reindex(columns=list(SUMMARY_COLUMNS))
+
+
+def paired_accuracy_difference(reference: pd.DataFrame, variant: pd.DataFrame) -> pd.DataFrame:
+    """A feature variant (e.g. a reduced precision) against the reference on the same
+    stamps: per (dataset, train_sigma, subset), mean accuracies over realisations, their
+    difference, and its combined s.e. -- both binomial s.e.s (on n stamps per head) and
+    the spread between realisations of the per-realisation difference (std / sqrt(R)),
+    in quadrature. `reference` and `variant`: BlendHunter rows of the accuracy tables
+    (dataset, train_sigma, realisation, subset, accuracy, n)."""
+    keys = ["dataset", "train_sigma", "subset"]
+    both = reference.merge(variant, on=[*keys, "realisation"], suffixes=("_ref", "_var"))
+    rows = []
+    for key, group in both.groupby(keys, sort=True):
+        ref, var = group["accuracy_ref"].mean(), group["accuracy_var"].mean()
+        n = group["n_ref"].mean()
+        difference = group["accuracy_var"] - group["accuracy_ref"]
+        spread = difference.std(ddof=1) / math.sqrt(len(group)) if len(group) > 1 else 0.0
+        se = math.sqrt(binomial_se(ref, n) ** 2 + binomial_se(var, n) ** 2 + spread**2)
+        rows.append(
+            dict(zip(keys, key, strict=True))
+            | {"realisations": len(group), "n": n, "reference": ref, "variant": var}
+            | {"difference": var - ref, "difference_se": se}
+        )
+    return pd.DataFrame(rows)
