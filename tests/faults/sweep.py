@@ -62,11 +62,14 @@ def digests(workdir: Path) -> dict[str, str]:
     }
 
 
+def unlock(workdir: Path, configfile: Path) -> None:
+    command = snakemake_command(workdir, configfile, "--unlock")
+    subprocess.run(command, capture_output=True, env=snakemake_env(), timeout=300, check=True)
+
+
 def run(workdir: Path, configfile: Path) -> None:
     env = snakemake_env()
-    subprocess.run(
-        snakemake_command(workdir, configfile, "--unlock"), capture_output=True, env=env, timeout=300
-    )
+    unlock(workdir, configfile)
     result = subprocess.run(snakemake_command(workdir, configfile), capture_output=True, text=True, env=env,
                             timeout=LIMIT_S)  # fmt: skip
     if result.returncode != 0:
@@ -88,6 +91,7 @@ def main(out: Path) -> int:
     for k, (point, match) in enumerate(POINTS):
         step = crashed / f"step{k}"
         step.mkdir()
+        unlock(crashed, configfile)  # what a user does after a power loss
         # each held run uses its own fault folder; the workdir is the same
         proc, job, faults = start_held_run(crashed, configfile, [], point, match)
         os.killpg(proc.pid, signal.SIGKILL)  # Snakemake and its jobs: a power loss
