@@ -1,4 +1,4 @@
-"""Rule benchmarks: every job's benchmark file rolled up into results/benchmarks.csv."""
+"""Rule benchmark_rollup: every job's benchmark file rolled up into results/benchmarks.csv."""
 
 import logging
 
@@ -6,7 +6,7 @@ from blendhunter import jobgraph, rollup
 from blendhunter.io import atomic_path
 from blendhunter.logs import run
 
-log = logging.getLogger("blendhunter.benchmarks")
+log = logging.getLogger("blendhunter.rollup")
 
 
 def main(smk):
