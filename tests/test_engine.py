@@ -224,8 +224,9 @@ def test_classify_gives_the_same_labels_with_each_engine(model_dir, weights, exp
         assert result.returncode == 0, result.stderr
         tables[name] = pd.read_csv(out)
     assert len(tables["tensorflow"]) == 40
-    assert (tables["tensorflow"]["label"] == tables["onnxruntime"]["label"]).all()
-    assert np.allclose(tables["tensorflow"]["p_blend"], tables["onnxruntime"]["p_blend"], atol=1e-5)
+    for name in ("onnxruntime", "jax"):
+        assert (tables["tensorflow"]["label"] == tables[name]["label"]).all()
+        assert np.allclose(tables["tensorflow"]["p_blend"], tables[name]["p_blend"], atol=1e-5)
 
 
 def test_classify_streams_batches_independent_of_batch_size(model_dir, weights, exported, cube, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import pandas as pd
 import pytest
 
 from blendhunter import publish
@@ -45,3 +46,27 @@ def test_a_rebundle_replaces_the_whole_bundle(tables, tmp_path):
     publish.bundle(tables, out, CONFIGS, "second", 61.0)
     assert not (out / "tables" / "stale.csv").exists()
     assert json.loads((out / "MANIFEST.json").read_text())["command"] == "second"
+
+
+def test_scale_rows_give_gains_over_sep_with_their_training_set_size():
+    """The committed reference: 9,000 training stamps; realistic close blends +13.5 ± 3.0."""
+    rows = publish.scale_rows([REPO / "docs" / "reference"])
+    realistic = next(r for r in rows if "realistic, 10,000 stamps" in r)
+    assert "| 9,000 | 2 |" in realistic
+    assert "66.4 vs 52.9: +13.5 ± 3.0" in realistic
+
+
+def test_cost_rows_put_the_measurement_beside_the_projection(tmp_path):
+    shutil.copy(REPO / "docs" / "reference" / "MANIFEST.json", tmp_path)
+    measured = pd.DataFrame(
+        {"rule": ["a", "a", "b"], "seconds": [10.0, 30.0, 5.0], "cpu_seconds": [9.0, 9.0, 4.0]}
+        | {"max_rss_mb": [100.0, 300.0, 50.0]}
+    )
+    measured.to_csv(tmp_path / "benchmarks.csv", index=False)
+    wall = json.loads((tmp_path / "MANIFEST.json").read_text())["wall_seconds"] / 3600
+    projected = pd.DataFrame({"rule": ["a"], "seconds_per_job": [40.0], "wall_hours": [2 * wall]})
+    projected.to_csv(tmp_path / "projection.csv", index=False)
+    rows = publish.cost_rows(tmp_path)
+    assert "| a | 2 | 40 | 20 | 0.50 | 9 | 300 |" in rows
+    assert "| b | 1 | not projected | 5 | - | 4 | 50 |" in rows
+    assert rows[-1].endswith("(measured / projected 0.50).")

@@ -176,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         help="NAME:NODESxCORES[+OVERHEAD_S per job], repeatable (default this:1x2)",
     )
+    parser.add_argument("--csv", type=Path, help="also write the per-rule projection here")
     parser.add_argument(
         "--time",
         choices=("wall", "cpu"),
@@ -193,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     fits = fit_rules(table)
     jobs, unmeasured = target_jobs(fits, dag_jobs, units, config, epochs)
     per_rule, walls = project(jobs, fits, args.machine or [("this", 1, 2, 0.0)])
+    if args.csv:
+        per_rule.merge(walls.iloc[[0]][["machine", "wall_hours"]], how="cross").to_csv(args.csv, index=False)
     pd.set_option("display.width", 200)
     print(per_rule.to_string(index=False, float_format=lambda x: f"{x:.3g}"))
     print()
