@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import errno
 import os
+import select
 import subprocess
 import sys
 import time
@@ -100,11 +102,15 @@ READY_LIMIT_S = 300
 
 def start_held_run(workdir: Path, configfile: Path, targets, point: str, match: str, cores: int = 2):
     """Start `snakemake targets` whose job writing an output matching `match` stops at
-    `point` ("before_write", "before_rename") and waits for `faults/release`. Returns
-    (the Snakemake process, in its own process group; the held job's pid; the fault
-    folder) once the job is held: no process list is polled, the hook says so in a file."""
+    `point` ("before_write", "before_rename") until `release(faults)`. Returns (the
+    Snakemake process, in its own process group; the held job's pid; the fault folder)
+    once the job is held. Events, not polling: the job writes its pid into a FIFO whose
+    read end this process holds open, so it wakes the moment the job is held."""
     faults = workdir / "faults"
     faults.mkdir()
+    os.mkfifo(faults / "ready")
+    os.mkfifo(faults / "release")
+    ready = os.open(faults / "ready", os.O_RDONLY | os.O_NONBLOCK)
     env = {
         **snakemake_env(),
         "PYTHONPATH": f"{FAULTS}{os.pathsep}{snakemake_env()['PYTHONPATH']}",
@@ -118,11 +124,30 @@ def start_held_run(workdir: Path, configfile: Path, targets, point: str, match: 
             snakemake_command(workdir, configfile, *targets, cores=cores), stdout=output,
             stderr=subprocess.STDOUT, env=env, start_new_session=True,
         )  # fmt: skip
-    deadline = time.monotonic() + READY_LIMIT_S
-    while not (faults / "ready").exists():
-        if run.poll() is not None or time.monotonic() > deadline:
-            if run.poll() is None:
-                os.killpg(run.pid, 9)
-            raise AssertionError(f"no job reached {point} of {match}:\n{log.read_text()[-3000:]}")
-        time.sleep(0.05)
-    return run, int((faults / "ready").read_text()), faults
+    try:
+        deadline = time.monotonic() + READY_LIMIT_S
+        pid = b""
+        while not pid:
+            # wakes when the job writes; the timeout only lets a run that ended be noticed
+            readable, _, _ = select.select([ready], [], [], 1.0)
+            if readable:
+                pid = os.read(ready, 32)
+            elif run.poll() is not None or time.monotonic() > deadline:
+                if run.poll() is None:
+                    os.killpg(run.pid, 9)
+                raise AssertionError(f"no job reached {point} of {match}:\n{log.read_text()[-3000:]}")
+    finally:
+        os.close(ready)
+    return run, int(pid), faults
+
+
+def release(faults: Path) -> None:
+    """Let the held job go on (nothing to do if it was killed: no reader, ENXIO)."""
+    try:
+        end = os.open(faults / "release", os.O_WRONLY | os.O_NONBLOCK)
+    except OSError as err:
+        if err.errno != errno.ENXIO:
+            raise
+        return
+    os.write(end, b"go")
+    os.close(end)

@@ -36,7 +36,7 @@ import pytest
 
 from blendhunter import layout
 
-from .conftest import make_config, snakemake_command, snakemake_env, start_held_run, write_config
+from .conftest import make_config, release, snakemake_command, snakemake_env, start_held_run, write_config
 
 TARGETS = (layout.PARAMETRIC_MASTER, layout.PARAMETRIC_SET.format(sigma="5", realisation=0))
 STOPPED = "chunk1.h5"  # the job held at the fault: the second of three simulation chunks
@@ -105,7 +105,7 @@ def test_a_fault_leaves_nothing_that_looks_complete(clean, tmp_path, point, targ
         os.killpg(run.pid, signal.SIGKILL)
     else:
         os.kill(victim, signum)
-    (faults / "release").touch()
+    release(faults)
     run.wait(timeout=EXIT_LIMIT_S)
     assert run.returncode != 0
     if target == "sigint-snakemake":

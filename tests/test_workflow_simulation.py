@@ -25,6 +25,7 @@ from .conftest import (
     REPO,
     SHARED,
     make_config,
+    release,
     run_snakemake,
     snakemake_command,
     snakemake_env,
@@ -280,7 +281,7 @@ def test_a_second_run_in_the_same_directory_is_refused(cfg, tmp_path):
     first, _, faults = start_held_run(tmp_path, configfile, [target], "before_write", "chunk1.h5", cores=1)
     try:
         second = run_snakemake(tmp_path, configfile, target, check=False)
-        (faults / "release").touch()
+        release(faults)
         assert first.wait(timeout=600) == 0, (tmp_path / "snakemake.log").read_text()
     finally:
         if first.poll() is None:

@@ -3,8 +3,9 @@
 Put this folder first on PYTHONPATH (tests/test_faults.py does) and set
 BH_FAULT_POINT to one of POINTS, BH_FAULT_MATCH to a substring of the output path
 to stop at, and BH_FAULT_DIR to a folder the test watches. The first process that
-reaches the point writes BH_FAULT_DIR/ready (its pid), then waits until
-BH_FAULT_DIR/release exists; later processes (the resumed run) pass through, since
+reaches the point writes its pid into the FIFO BH_FAULT_DIR/ready, then blocks until
+the test writes into the FIFO BH_FAULT_DIR/release (tests/conftest.py: start_held_run,
+release): events, not polling; later processes (the resumed run) pass through, since
 BH_FAULT_DIR/fired marks the fault as spent. Without BH_FAULT_POINT nothing is
 patched: production code carries no test hook.
 
@@ -17,8 +18,8 @@ import contextlib
 import importlib.abc
 import importlib.util
 import os
+import select
 import sys
-import time
 from pathlib import Path
 
 POINTS = ("before_write", "before_rename")
@@ -37,13 +38,16 @@ def _armed(point: str, path) -> bool:
 
 
 def _hold() -> None:
+    """Say "held" (pid into the ready FIFO), then block until the test releases.
+
+    The release FIFO is opened (non-blocking) before saying so: the test's write can
+    never come before there is a reader to receive it."""
     folder = Path(os.environ["BH_FAULT_DIR"])
-    tmp = folder / f".ready.{os.getpid()}"
-    tmp.write_text(str(os.getpid()))
-    tmp.rename(folder / "ready")
-    deadline = time.monotonic() + WAIT_LIMIT_S
-    while not (folder / "release").exists() and time.monotonic() < deadline:
-        time.sleep(0.02)
+    release = os.open(folder / "release", os.O_RDONLY | os.O_NONBLOCK)
+    with open(folder / "ready", "w") as ready:  # the test holds the read end open
+        ready.write(str(os.getpid()))
+    select.select([release], [], [], WAIT_LIMIT_S)
+    os.close(release)
 
 
 def _patch(io_module) -> None:

@@ -27,6 +27,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.conftest import (  # noqa: E402
     make_config,
+    release,
     snakemake_command,
     snakemake_env,
     start_held_run,
@@ -97,7 +98,7 @@ def main(out: Path) -> int:
         os.killpg(proc.pid, signal.SIGKILL)  # Snakemake and its jobs: a power loss
         proc.wait(timeout=120)
         kills += 1
-        (faults / "release").touch()
+        release(faults)
         faults.rename(step / "faults")
         left = digests(crashed)
         differing = sorted(n for n, d in left.items() if reference.get(n) != d)
