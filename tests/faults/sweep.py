@@ -4,10 +4,10 @@ output compared with an uninterrupted run's, byte for byte.
 
     python tests/faults/sweep.py OUT_DIR        # writes OUT_DIR/sweep.json (minutes)
 
-One directory is killed and resumed again and again: each resume runs until the next
-point's job is held, so the kills land in DAG order, the last resume finishes the
-campaign. After every kill: no output under its final name differs from the clean
-run's, and the killed job's output is absent. Compared: stamps, features, SEP labels,
+One directory is killed and resumed again and again: each resume targets the next
+point's output (forced) and is killed when that job is held, so the kills land in DAG
+order; the last resume finishes the campaign. After every kill: no output under its
+final name differs from the clean run's, and the killed job's output is absent. Compared: stamps, features, SEP labels,
 predictions, metrics and tables (heads, figures, logs and benchmarks carry times).
 """
 
@@ -34,20 +34,22 @@ from tests.conftest import (  # noqa: E402
     write_config,
 )
 
-# (point, a substring of the held job's output), in DAG order
+# (point, the held job's output): one job of each kind, in DAG order. Each is the target
+# of its own resumed run with --force, so the kill lands there even where the job had
+# already finished in an earlier resume (Snakemake removes the old output first).
 POINTS = [
-    ("before_rename", "chunks/chunk1.h5"),
-    ("before_write", "parametric/noiseless.h5"),
-    ("before_rename", "parametric/sigma5/real1.h5"),
-    ("before_rename", "realistic/stamps.h5"),
-    ("before_rename", "sep/realistic.csv"),
-    ("before_rename", "features/parametric/sigma20/real0.h5"),
-    ("before_write", "features/realistic.h5"),
-    ("before_rename", "sigma5/real0/head.keras"),
-    ("before_rename", "predictions/realistic/sigma20/real1.csv"),
-    ("before_rename", "metrics/sigma5/real0.csv"),
-    ("before_rename", "tables/sep_comparison.csv"),
-    ("before_rename", "tables/per_sigma_summary.csv"),
+    ("before_rename", "results/stamps/parametric/chunks/chunk1.h5"),
+    ("before_write", "results/stamps/parametric/noiseless.h5"),
+    ("before_rename", "results/stamps/parametric/sigma5/real1.h5"),
+    ("before_rename", "results/stamps/realistic/stamps.h5"),
+    ("before_rename", "results/sep/realistic.csv"),
+    ("before_rename", "results/features/parametric/sigma20/real0.h5"),
+    ("before_write", "results/features/realistic.h5"),
+    ("before_rename", "results/models/sigma5/real0/head.keras"),
+    ("before_rename", "results/predictions/realistic/sigma20/real1.csv"),
+    ("before_rename", "results/metrics/sigma5/real0.csv"),
+    ("before_rename", "results/tables/sep_comparison.csv"),
+    ("before_rename", "results/tables/per_sigma_summary.csv"),
 ]
 COMPARED = ("stamps", "features", "sep", "predictions", "metrics", "tables", "summary")
 LIMIT_S = 1800
@@ -94,7 +96,7 @@ def main(out: Path) -> int:
         step.mkdir()
         unlock(crashed, configfile)  # what a user does after a power loss
         # each held run uses its own fault folder; the workdir is the same
-        proc, job, faults = start_held_run(crashed, configfile, [], point, match)
+        proc, job, faults = start_held_run(crashed, configfile, ["--force", match], point, match)
         os.killpg(proc.pid, signal.SIGKILL)  # Snakemake and its jobs: a power loss
         proc.wait(timeout=120)
         kills += 1
@@ -102,7 +104,7 @@ def main(out: Path) -> int:
         faults.rename(step / "faults")
         left = digests(crashed)
         differing = sorted(n for n, d in left.items() if reference.get(n) != d)
-        killed_left = sorted(n for n in left if match in n)
+        killed_left = sorted(n for n in left if match.endswith(n))
         findings.append(
             {"point": point, "output": match, "differing": differing, "killed_output_left": killed_left}
         )
