@@ -7,8 +7,9 @@ output compared with an uninterrupted run's, byte for byte.
 One directory is killed and resumed again and again: each resume targets the next
 point's output (forced) and is killed when that job is held, so the kills land in DAG
 order; the last resume finishes the campaign. After every kill: no output under its
-final name differs from the clean run's, and the killed job's output is absent. Compared: stamps, features, SEP labels,
-predictions, metrics and tables (heads, figures, logs and benchmarks carry times).
+final name differs from the clean run's, and the killed job's output is absent.
+Compared: stamps, features, SEP labels, predictions, metrics and tables (heads,
+figures, logs and benchmarks carry times).
 """
 
 from __future__ import annotations
