@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from blendhunter import resources
+from blendhunter import inputs
 from blendhunter.download import fetch, part_path, unpack
 from blendhunter.inputs import COSMOS_DOWNLOAD_DIR, ResourceError
 
@@ -272,7 +272,7 @@ def test_workflow_downloads_the_public_inputs(server, tmp_path):
     manifest = (workdir / "resources" / "cosmos_parametric.json").read_text()
     assert '"nobjects": 300' in manifest
     assert '"gal_type": "real"' in (workdir / "resources" / "cosmos_real.json").read_text()
-    resources.check_vgg16_weights(workdir / "resources" / "vgg16_notop.h5")
+    inputs.check_vgg16_weights(workdir / "resources" / "vgg16_notop.h5")
     assert ("/COSMOS_25.2_training_sample.tar.gz", f"bytes={len(archive) // 2}-") in server.requests
     left = sorted(p.name for p in (workdir / "resources").iterdir())
     assert left == ["cosmos_download", "cosmos_parametric.json", "cosmos_real.json", "vgg16_notop.h5"]

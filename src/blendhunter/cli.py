@@ -296,8 +296,8 @@ def open_model(model: str, calibrated: bool) -> tuple[dict, list, list[float]]:
 
 
 def build_classifier(args: argparse.Namespace, model: str) -> Classifier:
+    from .inputs import ResourceError, check_vgg16_weights
     from .io import md5sum
-    from .resources import ResourceError, check_vgg16_weights
 
     metadata, loaders, temperatures = open_model(model, args.calibrated)
     try:
