@@ -6,6 +6,7 @@ import copy
 import errno
 import os
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -22,6 +23,13 @@ SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 # A slow test (a real Snakemake run or scheduler) fails after this many seconds instead of
 # hanging CI; fast ones after pyproject's `timeout`. Measured: the slowest took ~4 min.
 SLOW_TIMEOUT_S = 1800
+
+
+# A shell that starts the tests in the background leaves SIGINT ignored, and an ignored
+# signal stays ignored across exec: Snakemake under test would never see Ctrl-C (the fault
+# tests' /proc check says so). A handler, unlike SIG_IGN, is reset to the default on exec.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_collection_modifyitems(items):

@@ -98,15 +98,20 @@ SCENARIOS = [
 def test_a_fault_leaves_nothing_that_looks_complete(clean, tmp_path, point, target):
     configfile, reference = clean
     run, job, faults = start_held_run(tmp_path, configfile, TARGETS, point, STOPPED)
-    signum = signal.SIGINT if target == "sigint-snakemake" else signal.SIGKILL
-    victim = job if target == "sigkill-job" else run.pid
-    assert signal_state(victim, signum) == (False, False), f"{target}: the signal would not land"
-    if target == "sigkill-all":
-        os.killpg(run.pid, signal.SIGKILL)
-    else:
-        os.kill(victim, signum)
-    release(faults)
-    run.wait(timeout=EXIT_LIMIT_S)
+    try:
+        signum = signal.SIGINT if target == "sigint-snakemake" else signal.SIGKILL
+        victim = job if target == "sigkill-job" else run.pid
+        assert signal_state(victim, signum) == (False, False), f"{target}: the signal would not land"
+        if target == "sigkill-all":
+            os.killpg(run.pid, signal.SIGKILL)
+        else:
+            os.kill(victim, signum)
+        release(faults)
+        run.wait(timeout=EXIT_LIMIT_S)
+    finally:
+        if run.poll() is None:  # a failed check: leave no run behind
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
     assert run.returncode != 0
     if target == "sigint-snakemake":
         assert "Terminating processes on user request" in (tmp_path / "snakemake.log").read_text()

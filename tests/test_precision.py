@@ -19,7 +19,9 @@ SET = {"sigma": "5", "realisation": 0}
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("engine", "precision"), [("onnxruntime", "int8"), ("tensorflow", "bfloat16")])
+# int8 only: its own model (vgg16_int8, calibration) is the path with most to go wrong;
+# bfloat16 features are held to float32 in tests/test_network.py
+@pytest.mark.parametrize(("engine", "precision"), [("onnxruntime", "int8")])
 def test_reduced_precision_trains_a_head_and_classify_keeps_to_it(tmp_path, engine, precision):
     cfg = make_config(
         {
