@@ -91,3 +91,26 @@ def test_metadata_records_the_features_recipe_classify_follows(data, settings):
     )
     assert training.head_metadata(attrs, "f.h5", 15.0, 0, result, 1, settings, 0.5)["layer"] == "block5_pool"
     assert metadata["epochs_run"] == 1 and metadata["hyperparameters"] == settings
+
+
+def test_feature_blocks_stream_a_split_as_read_features_reads_it(tmp_path):
+    """Predictions at paper scale stream their features: the blocks, joined, are the split."""
+    import h5py
+
+    from blendhunter import features
+    from blendhunter.splits import SPLIT_CODES
+
+    rng = np.random.default_rng(3)
+    n = 50
+    path = tmp_path / "features.h5"
+    with h5py.File(path, "w") as handle:
+        handle["features"] = rng.random((n, 2, 2, 3), dtype=np.float32)
+        handle["label"] = rng.integers(0, 2, n).astype(np.int8)
+        handle["index"] = np.arange(n) * 3
+        handle["split"] = rng.choice(list(SPLIT_CODES.values()), n).astype(np.int8)
+    for split in ("test", "validation", None):
+        blocks = list(features.feature_blocks(path, split, block=7))
+        assert len(blocks) > 1
+        joined = [np.concatenate(column) for column in zip(*blocks, strict=True)]
+        for got, expected in zip(joined, features.read_features(path, split), strict=True):
+            np.testing.assert_array_equal(got, expected)

@@ -275,6 +275,21 @@ def read_features(path: str | Path, split: str | None = None, augmented: bool = 
     return np.concatenate(xs), np.concatenate(ys), np.concatenate(idx)
 
 
+def feature_blocks(path: str | Path, split: str | None = None, block: int = 8192):
+    """(features, labels, indices) of one split (or every stamp), block by block of the
+    file: memory holds one block, whatever the set's size (predictions at paper scale)."""
+    from .splits import SPLIT_CODES
+
+    with reading(path, "a feature file"), h5py.File(path, "r") as handle:
+        codes, labels, index = handle["split"][()], handle["label"][()], handle["index"][()]
+        keep = np.ones(len(codes), bool) if split is None else codes == SPLIT_CODES[split]
+        for start in range(0, len(keep), block):
+            mask = keep[start : start + block]
+            if mask.any():
+                rows = slice(start, start + len(mask))
+                yield handle["features"][rows][mask], labels[rows][mask], index[rows][mask]
+
+
 def calibration_inputs(master_path, sigmas, seed: int, n: int, method: str) -> np.ndarray:
     """Network inputs for int8 calibration: the first n training stamps of the noiseless
     parametric master, each with noise at one of `sigmas` in turn (a stream of its own)."""

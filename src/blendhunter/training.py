@@ -154,6 +154,16 @@ def predict(model, features: np.ndarray, batch_size: int = 1024) -> np.ndarray:
     return np.asarray(model.predict(features, batch_size=batch_size, verbose=0), dtype=np.float64)[:, 0]
 
 
+def predict_file(model, features_path, split: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(p_blend, labels, indices) of one split of a feature file, streamed block by block."""
+    from .features import feature_blocks
+
+    parts = [(predict(model, x), y, idx) for x, y, idx in feature_blocks(features_path, split)]
+    if not parts:
+        return np.empty(0), np.empty(0, np.int8), np.empty(0, np.int64)
+    return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
+
+
 def label_names(p_blend: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     return LABELS[(p_blend >= threshold).astype(int)]
 

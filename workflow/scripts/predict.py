@@ -1,5 +1,6 @@
 """Rule predict: one head's blend probabilities on its test and validation splits and on
-the realistic set, and its calibration (temperature, F1-best thresholds) fitted on its validation split."""
+the realistic set (features streamed block by block), and its calibration (temperature,
+F1-best thresholds) fitted on its validation split."""
 
 import logging
 
@@ -11,8 +12,7 @@ log = logging.getLogger(__name__)
 
 
 def write_predictions(model, features_path, split, threshold, out) -> None:
-    x, y, indices = features.read_features(features_path, split)
-    p_blend = training.predict(model, x)
+    p_blend, y, indices = training.predict_file(model, features_path, split)
     log.info("%s: %d stamps, accuracy %.4f", out, len(y), float(((p_blend >= threshold) == y).mean()))
     with atomic_path(out) as tmp:
         training.predictions_frame(indices, p_blend, threshold).to_csv(tmp, index=False)
@@ -21,8 +21,7 @@ def write_predictions(model, features_path, split, threshold, out) -> None:
 def main(smk):
     features.configure_threads(smk.threads)
     model = training.load_head(smk.input.head.rsplit("/", 1)[0])
-    x, truth, indices = features.read_features(smk.input.features, "validation")
-    p_validation = training.predict(model, x)
+    p_validation, truth, indices = training.predict_file(model, smk.input.features, "validation")
     calibration = scores.calibration_summary(truth, p_validation)
     log.info("calibration: %s", calibration)
     with atomic_path(smk.output.validation) as tmp:
