@@ -649,13 +649,7 @@ def write_between(doc: Path, begin: str, end: str, lines: list[str]) -> None:
 
 def write_variants(doc: Path, folders: list[Path]) -> None:
     """Rewrite the variant comparison table of `doc` (between its markers)."""
-    text = doc.read_text()
-    if VARIANTS_BEGIN not in text or VARIANTS_END not in text:
-        raise SystemExit(f"{doc}: no {VARIANTS_BEGIN} ... {VARIANTS_END} markers to replace between")
-    head, rest = text.split(VARIANTS_BEGIN, 1)
-    _, tail = rest.split(VARIANTS_END, 1)
-    table = "\n".join(variant_rows(folders))
-    doc.write_text(f"{head}{VARIANTS_BEGIN}\n\n{table}\n\n{VARIANTS_END}{tail}")
+    write_between(doc, VARIANTS_BEGIN, VARIANTS_END, variant_rows(folders))
 
 
 def side_by_side(folders: list[Path]) -> list[str]:
