@@ -5,7 +5,7 @@
 
 1. The GPU test: VGG-16 features of the same stamps on the GPU and on this machine's
    CPU (both JAX, float32 at the highest matmul precision), max relative difference
-   <= 1e-5 (the CPU build is held to TensorFlow by tests/test_engine.py in CI).
+   <= 1e-5 (the CPU build is held to TensorFlow by tests/unit/test_jax_engine.py in CI).
 2. Throughput: stamps/s for float32 and bfloat16 at a few batch sizes, for each
    feature layer, after compilation.
 3. A small JSON with the device, versions, agreement and rates; exit 1 if the GPU

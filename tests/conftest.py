@@ -9,13 +9,17 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import yaml
 
 from blendhunter import config as bh_config
+
+from .helpers import Handler
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -63,16 +67,10 @@ def write_config(path: Path, cfg: dict) -> Path:
 
 def run_snakemake(workdir: Path, configfile: Path, *args: str, check: bool = True, timeout: int = 1200):
     """A real `snakemake` run of the repository's workflow in `workdir`."""
-    cmd = [
-        SNAKEMAKE,
-        "--snakefile", str(REPO / "Snakefile"),
-        "--directory", str(workdir),
-        "--configfile", str(configfile),
-        "--cores", "2",
-        *args,
-    ]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=workdir)
+    cmd = snakemake_command(workdir, configfile, *args)
+    result = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=timeout, env=snakemake_env(), cwd=workdir
+    )
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result
@@ -159,3 +157,19 @@ def release(faults: Path) -> None:
         return
     os.write(end, b"go")
     os.close(end)
+
+
+# --- a local HTTP server for the download tests ----------------------------------------------
+
+
+@pytest.fixture
+def server():
+    """A real HTTP server on the loopback address (tests/helpers.py: Handler)."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.files, httpd.cuts, httpd.requests, httpd.ignore_range = {}, {}, [], False
+    httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()

@@ -1,6 +1,6 @@
 """Test-only fault injection: stop a job at a named point and wait for the test.
 
-Put this folder first on PYTHONPATH (tests/test_faults.py does) and set
+Put this folder first on PYTHONPATH (tests/workflow/test_faults.py does) and set
 BH_FAULT_POINT to one of POINTS, BH_FAULT_MATCH to a substring of the output path
 to stop at, and BH_FAULT_DIR to a folder the test watches. The first process that
 reaches the point writes its pid into the FIFO BH_FAULT_DIR/ready, then blocks until

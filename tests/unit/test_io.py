@@ -1,8 +1,12 @@
-"""Damaged intermediates: a file cut short or overwritten makes its reader fail with one
-message that names the file, says it is damaged and how to rebuild it."""
+"""blendhunter.io: a damaged, unreadable or unwritable file gets one message that names it.
+
+Damaged intermediates: a file cut short or overwritten makes its reader fail with one
+message that names the file, says it is damaged and how to rebuild it.
+"""
 
 from __future__ import annotations
 
+import errno
 import subprocess
 import sys
 
@@ -93,3 +97,14 @@ run(lambda s: features.read_features({str(feature_file)!r}, "train"), smk)
     assert "Traceback" not in result.stderr, result.stderr
     log = (tmp_path / "rule.log").read_text()
     assert f"{feature_file} is damaged" in log and "rule train_head failed" in log
+
+
+def test_reading_tells_permission_errors_from_damage(tmp_path):
+    from blendhunter.io import DamagedFileError, FileAccessError, reading
+
+    with pytest.raises(FileAccessError, match="permission denied"):
+        with reading(tmp_path / "f.h5", "a stamp file"):
+            raise PermissionError(errno.EACCES, "Permission denied")
+    with pytest.raises(DamagedFileError, match="is damaged"):
+        with reading(tmp_path / "f.h5", "a stamp file"):
+            raise OSError("Unable to open file (truncated file)")

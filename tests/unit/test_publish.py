@@ -10,7 +10,7 @@ import pytest
 
 from blendhunter import publish
 
-from .conftest import REPO
+from ..conftest import REPO
 
 CONFIGS = [REPO / "config" / "config.yaml", REPO / "config" / "reference.yaml"]
 

@@ -21,7 +21,7 @@ import pytest
 from blendhunter import config as bh_config
 from blendhunter import layout, seeds, simulate, stamps
 
-from .conftest import (
+from ..conftest import (
     REPO,
     SHARED,
     make_config,
@@ -35,7 +35,10 @@ from .conftest import (
 
 pytestmark = pytest.mark.slow
 
+
 ONE_SET = {"sigma": "20", "realisation": 1}  # the set rebuilt alone
+
+
 PARTIAL = re.compile(r"^\.(chunk\d+|noiseless|real\d+|stamps)\.partial-\d+\.h5$")
 
 
@@ -79,9 +82,6 @@ def full_run(cfg, tmp_path_factory) -> Path:
     configfile = write_config(workdir / "config.yaml", cfg)
     run_snakemake(workdir, configfile, *simulation_targets(cfg))
     return workdir
-
-
-# --- the full run ---------------------------------------------------------------
 
 
 def test_full_run_writes_valid_parametric_sets(cfg, full_run):
@@ -195,10 +195,6 @@ def test_set_noise_matches_sigma_and_realisations_differ(cfg, full_run):
             assert abs(corr) < 0.02, (a, b, corr)
 
 
-# --- one set alone --------------------------------------------------------------
-# (Interrupted and resumed runs: tests/test_faults.py, by fault injection.)
-
-
 @pytest.fixture(scope="module")
 def one_set_alone(cfg, tmp_path_factory) -> Path:
     """One set built alone, in its own directory: only what it needs runs."""
@@ -219,9 +215,6 @@ def test_one_set_rebuilt_alone_equals_the_full_run(one_set_alone, full_run):
     pd.testing.assert_frame_equal(alone.meta, full.meta, check_exact=True)
     for key in ("sigma", "realisation", "noise_seed", "seed", "config_sha256"):
         assert alone.attrs[key] == full.attrs[key], key
-
-
-# --- configuration errors and the default campaign --------------------------------
 
 
 @pytest.mark.parametrize(
@@ -267,9 +260,6 @@ def test_default_config_plans_a_set_per_sigma_and_realisation(tmp_path):
     assert sorted(planned) == sorted(expected)
     assert "rule realistic_set:" in output
     assert not (workdir / "results").exists()
-
-
-# --- two runs in one directory -------------------------------------------------------
 
 
 def test_a_second_run_in_the_same_directory_is_refused(cfg, tmp_path):

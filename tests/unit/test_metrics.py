@@ -21,9 +21,15 @@ def truth(labels, separations):
 
 # 10 stamps: 3 close blends, 3 distant blends, 4 isolated.
 LABELS = [1, 0, 1, 1, 0, 1, 0, 1, 0, 1]
+
+
 SEPARATIONS = [3, NAN, 12, 8, NAN, 25, NAN, 9.99, NAN, 10]
+
+
 #               close      distant close      distant    close     distant
 TRUTH = truth(LABELS, SEPARATIONS)
+
+
 # Predictions: close 3 -> 1 right (idx 0), 3 wrong (8), 7 wrong (9.99)
 #              distant 2 right (12), 5 right (25), 9 wrong (10)
 #              isolated 1 right, 4 wrong (blended), 6 right, 8 right

@@ -1,4 +1,4 @@
-"""Configuration loading and validation: every bad value is named by its key."""
+"""blendhunter.config: loading, merging, validation messages and digests of the campaign config."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import yaml
 from blendhunter import config as bh_config
 from blendhunter import inputs as bh_inputs
 
-from .conftest import REPO, make_config
+from ..conftest import REPO, make_config
 
 
 def problems(cfg: dict) -> str:

@@ -1,5 +1,4 @@
-"""SEP baseline: the labelling rules of docs/science.md (SEP baseline) on constructed detections,
-and real SEP on constructed stamps (Gaussian blobs at known positions)."""
+"""blendhunter.sep_baseline: SEP's detections labelled as the paper does, on hand-made and real stamps."""
 
 from __future__ import annotations
 
@@ -12,10 +11,20 @@ from blendhunter import sep_baseline as sb
 from blendhunter import stamps
 
 CENTRE = (32.0, 32.0)
+
+
 COMPANION = (44.0, 37.0)
+
+
 BLEND = np.array([CENTRE, COMPANION])
+
+
 ISOLATED = np.array([CENTRE])
+
+
 MERGED = sep.OBJ_MERGED
+
+
 RADIUS = 2.0
 
 
@@ -24,9 +33,6 @@ def label(detections, truth, flags=None):
     det = np.array(detections, dtype=float).reshape(-1, 2)
     flags = np.zeros(len(det), dtype=int) if flags is None else np.asarray(flags)
     return sb.label_detections(det[:, 0], det[:, 1], flags, truth, RADIUS)
-
-
-# One detection: blended iff merged AND at a true position (either galaxy).
 
 
 def test_one_merged_detection_at_the_centre_of_a_blend_is_a_blend():
@@ -61,9 +67,6 @@ def test_match_radius_is_inclusive_and_strict_beyond():
     assert label([(34.1, 32.0)], BLEND, [MERGED]).label == sb.ISOLATED
 
 
-# Two detections: blended iff both match (distinct) true positions.
-
-
 def test_two_detections_matching_both_galaxies_is_a_blend():
     verdict = label([COMPANION, (31.0, 32.5)], BLEND)
     assert verdict.label == sb.BLENDED and verdict.n_matched == 2
@@ -89,9 +92,6 @@ def test_matching_is_maximal_not_greedy():
     assert sb.n_matched(np.array([a, b]), truth, RADIUS) == 2
     assert sb.n_matched(np.array([b, a]), truth, RADIUS) == 2
     assert label([a, b], truth).label == sb.BLENDED
-
-
-# More than two: blended iff at least the true number of galaxies matched, else failure.
 
 
 def test_more_than_two_with_both_galaxies_matched_is_a_blend():
@@ -129,8 +129,6 @@ def test_params_from_the_config(tiny_config):
     assert (params.thresh, params.minarea, params.deblend_nthresh) == (1.5, 5, 32)
     assert (params.deblend_cont, params.match_radius, params.filter_kernel) == (0.005, 2.0, "default")
 
-
-# Real SEP on constructed stamps.
 
 SIGMA = 5.0
 

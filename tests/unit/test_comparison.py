@@ -1,4 +1,5 @@
-"""BlendHunter against SEP (blendhunter.comparison) on hand-made predictions."""
+"""blendhunter.comparison: SEP both ways, matched operating points, galaxy bootstrap,
+combined uncertainties."""
 
 import math
 

@@ -31,15 +31,22 @@ import yaml
 from blendhunter import config as bh_config
 from blendhunter import layout, stamps
 
-from .conftest import REPO, make_config, run_snakemake, snakemake_command, snakemake_env, write_config
-from .slurm.cluster import PARTITION, LocalSlurm, SlurmUnavailable, ensure_installed
+from ..conftest import REPO, make_config, run_snakemake, snakemake_command, snakemake_env, write_config
+from ..slurm.cluster import PARTITION, LocalSlurm, SlurmUnavailable, ensure_installed
 
 pytestmark = pytest.mark.slow
 
+
 SET = {"sigma": "5", "realisation": 0}
+
+
 TARGET = layout.PARAMETRIC_SET.format(**SET)
+
+
 # Every job the target needs in a fresh directory, and the rule of each.
 JOBS = {"catalogue": 1, "simulate_parametric_chunk": 3, "merge_parametric": 1, "parametric_set": 1}
+
+
 SUBMITTED = re.compile(r"Job (\d+) has been submitted with SLURM jobid (\d+) \(log: (\S+?)\)\.?$", re.M)
 
 
@@ -214,10 +221,12 @@ def test_outputs_equal_local_run(runs):
     print(f"\nSlurm run of {sum(JOBS.values())} jobs: {runs['elapsed']:.0f} s")
 
 
-# --- what a scheduler is told: every compute rule's threads, memory, time ---------
-
 JOB = re.compile(r"^(?:local)?rule (\w+):$")
+
+
 TF_RULES = {"parametric_features", "realistic_features", "train_head", "learning_curve_point"}
+
+
 FEATURE_RULES = {"parametric_features", "realistic_features"}  # compute.threads_tensorflow: 2
 
 

@@ -12,10 +12,11 @@ import pytest
 
 from blendhunter import layout
 
-from .conftest import make_config, run_snakemake, write_config
+from ..conftest import make_config, run_snakemake, write_config
 from .test_partial_rerun import dry_run, rules_of
 
 pytestmark = pytest.mark.slow
+
 
 IMAGENET, RANDOM = Path(layout.VGG16_WEIGHTS).stem, Path(layout.VGG16_RANDOM).stem
 

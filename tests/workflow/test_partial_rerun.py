@@ -20,11 +20,14 @@ import yaml
 from blendhunter import config as bh_config
 from blendhunter import layout
 
-from .conftest import make_config, run_snakemake, write_config
+from ..conftest import make_config, run_snakemake, write_config
 
 pytestmark = pytest.mark.slow
 
+
 SIGMA, OTHER = "20", "5"  # the level rerun, and one that must stay untouched
+
+
 # Jobs that depend on every level: allowed (expected) after a change to one.
 AGGREGATES = {
     "accuracy_tables",
@@ -43,6 +46,8 @@ AGGREGATES = {
     "combination",
     "all",
 }
+
+
 # Jobs shared by every level: never rerun by a change to one level.
 SHARED = {
     "vgg16_weights",
@@ -58,7 +63,11 @@ SHARED = {
     "realistic_features",
     "sep_realistic",
 }
+
+
 RULE = re.compile(r"^(?:local)?(?:rule|checkpoint) (\w+):$")
+
+
 WILDCARDS = re.compile(r"^\s+wildcards: (.*)$")
 
 

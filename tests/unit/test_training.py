@@ -1,19 +1,57 @@
-"""The head's training schedule, with and without whole-epoch steps (real Keras, tiny sets).
-
-A forced plateau: validation labels are the opposite of the training labels, so the
-validation loss is best after the first epoch and only rises after it. Early stopping,
-learning-rate halving and the restoring of the best weights must then fire exactly as
-configured, whatever the number of steps per compiled call.
+"""blendhunter.training: the paper's schedule, early stopping, restored weights, metadata;
+heads trained on real VGG-16 features of real GalSim stamps.
 """
 
 from __future__ import annotations
 
+import h5py
 import numpy as np
 import pytest
 
-from blendhunter import features, training
+from blendhunter import features, seeds, training
 
-from .conftest import make_config
+from ..conftest import make_config
+from .conftest import train_sigma5_head
+
+
+def _train(feature_file, cfg, shuffle_labels=False):
+    x_train, y_train, _ = features.read_features(feature_file, "train")
+    x_val, y_val, _ = features.read_features(feature_file, "validation")
+    if shuffle_labels:
+        rng = np.random.default_rng(1)
+        y_train, y_val = rng.permutation(y_train), rng.permutation(y_val)
+    settings = {k: v for k, v in cfg["training"].items() if k != "overrides"}
+    settings["max_epochs"] = 60
+    return training.train_head(x_train, y_train, x_val, y_val, settings, seed=seeds.integer_seed(1, 2))
+
+
+def test_head_reaches_90_percent_at_low_noise(sigma5_head, sigma5_features):
+    x_test, y_test, _ = features.read_features(sigma5_features, "test")
+    accuracy = np.mean((training.predict(sigma5_head.model, x_test) >= 0.5) == y_test)
+    assert accuracy >= 0.90, accuracy
+    assert sigma5_head.best_epoch >= 1
+    assert sigma5_head.best.val_loss == sigma5_head.history["val_loss"].min()
+
+
+def test_head_on_shuffled_labels_stays_near_chance(sigma5_features, sigma5_cfg):
+    result = train_sigma5_head(sigma5_features, sigma5_cfg, shuffle_labels=True)
+    x_test, y_test, _ = features.read_features(sigma5_features, "test")
+    accuracy = np.mean((training.predict(result.model, x_test) >= 0.5) == y_test)
+    # 160 test stamps: chance is 0.5 +- 0.04 (1 sigma)
+    assert 0.35 <= accuracy <= 0.65, accuracy
+
+
+def test_conv_base_is_frozen_and_keeps_imagenet_weights(vgg16_weights, sigma5_head):
+    base = features.conv_base(vgg16_weights)
+    assert not base.trainable and not base.trainable_weights
+    with h5py.File(vgg16_weights) as handle:
+        kernel = handle["block1_conv1"]["block1_conv1/kernel:0"][()]
+        last = handle["block5_conv3"]["block5_conv3/bias:0"][()]
+    assert np.array_equal(base.get_layer("block1_conv1").get_weights()[0], kernel)
+    assert np.array_equal(base.get_layer("block5_conv3").get_weights()[1], last)
+    # the head holds no convolutional vgg16_weights: training cannot touch the base
+    assert all(len(w.shape) <= 2 for w in sigma5_head.model.get_weights())
+
 
 PATIENCE_STOP, PATIENCE_LR = 4, 2
 
@@ -91,26 +129,3 @@ def test_metadata_records_the_features_recipe_classify_follows(data, settings):
     )
     assert training.head_metadata(attrs, "f.h5", 15.0, 0, result, 1, settings, 0.5)["layer"] == "block5_pool"
     assert metadata["epochs_run"] == 1 and metadata["hyperparameters"] == settings
-
-
-def test_feature_blocks_stream_a_split_as_read_features_reads_it(tmp_path):
-    """Predictions at paper scale stream their features: the blocks, joined, are the split."""
-    import h5py
-
-    from blendhunter import features
-    from blendhunter.splits import SPLIT_CODES
-
-    rng = np.random.default_rng(3)
-    n = 50
-    path = tmp_path / "features.h5"
-    with h5py.File(path, "w") as handle:
-        handle["features"] = rng.random((n, 2, 2, 3), dtype=np.float32)
-        handle["label"] = rng.integers(0, 2, n).astype(np.int8)
-        handle["index"] = np.arange(n) * 3
-        handle["split"] = rng.choice(list(SPLIT_CODES.values()), n).astype(np.int8)
-    for split in ("test", "validation", None):
-        blocks = list(features.feature_blocks(path, split, block=7))
-        assert len(blocks) > 1
-        joined = [np.concatenate(column) for column in zip(*blocks, strict=True)]
-        for got, expected in zip(joined, features.read_features(path, split), strict=True):
-            np.testing.assert_array_equal(got, expected)

@@ -1,18 +1,76 @@
-"""Network inputs: each preprocessing on hand-computed stamps, and the noise estimator of
-the noise-normalised input (`snr`) on simulated stamps of known sigma."""
+"""blendhunter.features: preprocessing, the noise estimator, VGG-16 feature files and their streaming.
+
+Real VGG-16 with the ImageNet weights from ../shared, real GalSim stamps.
+"""
 
 from __future__ import annotations
 
+import h5py
 import numpy as np
 import pytest
 
 from blendhunter import features, simulate
 
-from .conftest import make_config
+from ..conftest import make_config
+from .conftest import SIGMA5_STAMPS
+
+# bfloat16 keeps 8 bits of mantissa: features move by ~0.4% (RMS, relative).
+BF16_RMS_TOLERANCE = 0.02
+
+
+def test_preprocessing_is_the_papers_png_scaling():
+    stamp = np.array([[[-2.0, 0.0], [1.0, 4.0]]])
+    levels = features.to_png_levels(stamp)
+    assert levels.dtype == np.uint8
+    assert levels.tolist() == [[[127, 0], [63, 255]]]
+    x = features.preprocess(stamp, "png")
+    assert x.shape == (1, 2, 2, 3)
+    assert np.allclose(x[..., 0], levels / 255) and np.all(x[..., 0] == x[..., 2])
+
+
+def test_float_preprocessing_is_the_png_scaling_without_the_8_bit_cut():
+    stamp = np.array([[[-2.0, 0.0], [1.0, 4.0]]])
+    x = features.preprocess(stamp, "float")
+    assert np.allclose(x[0, ..., 1], [[0.5, 0.0], [0.25, 1.0]])  # 127/255 and 63/255 in png
+    assert np.abs(x - features.preprocess(stamp, "png")).max() <= 1 / 255
+
+
+def test_feature_file_shape_dtype_labels_and_split(sigma5_features, sigma5_set):
+    with h5py.File(sigma5_features) as handle:
+        assert handle["features"].shape == (SIGMA5_STAMPS, 2, 2, 512)
+        assert handle["features"].dtype == np.float32
+        assert np.array_equal(handle["label"][()], sigma5_set.labels)
+        assert np.array_equal(handle["split"][()], sigma5_set.meta["split"].to_numpy())
+        assert handle.attrs["preprocessing"] == "png" and handle.attrs["precision"] == "float32"
+        assert np.isfinite(handle["features"][:64]).all()
+
+
+def test_streamed_features_equal_one_batch(sigma5_features, sigma5_set, vgg16_weights):
+    """Batching must not change features: stamps 0..9 extracted alone agree."""
+    base = features.conv_base(vgg16_weights)
+    alone = features.extract(base, sigma5_set.images(np.arange(10)), "png")
+    with h5py.File(sigma5_features) as handle:
+        assert np.allclose(handle["features"][:10], alone, rtol=1e-4, atol=1e-4)
+
+
+def test_bfloat16_features_agree_with_float32(sigma5_set, vgg16_weights):
+    images = sigma5_set.images(np.arange(64))
+    f32 = features.extract(features.conv_base(vgg16_weights, "float32"), images, "png")
+    bf16 = features.extract(features.conv_base(vgg16_weights, "bfloat16"), images, "png")
+    assert bf16.dtype == np.float32
+    rms = np.linalg.norm(bf16 - f32) / np.linalg.norm(f32)
+    assert rms < BF16_RMS_TOLERANCE, rms
+
 
 SIGMAS = (5, 15, 25, 35)
+
+
 N_STAMPS = 40
+
+
 MEDIAN_TOLERANCE = 0.05  # the estimator's median over stamps, relative to the true sigma
+
+
 BORDER_BIAS = 0.10  # a bright galaxy on the border moves the estimate by less than this
 
 
@@ -90,3 +148,26 @@ def test_a_bright_galaxy_on_the_border_barely_moves_the_estimate():
     alone = features.border_sigma(noisy)
     assert np.median(with_galaxy / alone) - 1 < BORDER_BIAS
     assert np.std(noisy[:, 4:-4, 4:-4]) == pytest.approx(sigma, rel=0.01)
+
+
+def test_feature_blocks_stream_a_split_as_read_features_reads_it(tmp_path):
+    """Predictions at paper scale stream their features: the blocks, joined, are the split."""
+    import h5py
+
+    from blendhunter import features
+    from blendhunter.splits import SPLIT_CODES
+
+    rng = np.random.default_rng(3)
+    n = 50
+    path = tmp_path / "features.h5"
+    with h5py.File(path, "w") as handle:
+        handle["features"] = rng.random((n, 2, 2, 3), dtype=np.float32)
+        handle["label"] = rng.integers(0, 2, n).astype(np.int8)
+        handle["index"] = np.arange(n) * 3
+        handle["split"] = rng.choice(list(SPLIT_CODES.values()), n).astype(np.int8)
+    for split in ("test", "validation", None):
+        blocks = list(features.feature_blocks(path, split, block=7))
+        assert len(blocks) > 1
+        joined = [np.concatenate(column) for column in zip(*blocks, strict=True)]
+        for got, expected in zip(joined, features.read_features(path, split), strict=True):
+            np.testing.assert_array_equal(got, expected)

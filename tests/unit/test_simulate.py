@@ -19,16 +19,27 @@ from blendhunter import config as bh_config
 from blendhunter import psf as psf_model
 from blendhunter import seeds, simulate, stamps
 
-from .conftest import make_config
+from ..conftest import make_config
 
 N_SAMPLE = {"parametric": 60, "realistic": 40}
+
+
 CATALOGUE = {"parametric": "cosmos_parametric", "realistic": "cosmos_real"}
+
+
 GAL_TYPE = {"parametric": "parametric", "realistic": "real"}
+
+
 KINDS = ("parametric", "realistic")
+
 
 # Tolerances of the physical checks (docs/science.md, Simulation)
 FWHM_RANGE = (0.60, 0.70)  # arcsec: mean total PSF FWHM 0.65
+
+
 FWHM_AGREEMENT = 0.04  # arcsec between the sets' mean FWHM (10 PSFs each)
+
+
 FLUX_FACTOR = 3.0  # median isolated flux of one set within this factor of the other's
 
 
@@ -77,9 +88,6 @@ def draw(cfg: dict, kind: str, indices, source=None):
     return np.stack([image for image, _ in drawn]), pd.DataFrame([meta for _, meta in drawn])
 
 
-# --- seeding -----------------------------------------------------------------
-
-
 @pytest.mark.parametrize("kind", KINDS)
 def test_same_config_gives_bit_identical_stamps(cfg, samples, kind):
     # a fresh catalogue (fresh galaxy cache), as a new process would have
@@ -114,17 +122,6 @@ def test_stamps_do_not_depend_on_the_chunking(cfg, samples, kind):
     pd.testing.assert_frame_equal(
         meta.iloc[::-1].reset_index(drop=True), samples[kind].meta.iloc[:n], check_exact=True
     )
-
-
-def test_chunk_bounds_cover_the_set_once():
-    for n, size in ((120, 40), (121, 40), (5, 40), (80, 1)):
-        bounds = simulate.chunk_bounds(n, size)
-        covered = np.concatenate([np.arange(a, b) for a, b in bounds])
-        assert np.array_equal(covered, np.arange(n))
-        assert all(0 < b - a <= size for a, b in bounds)
-
-
-# --- geometry and metadata ---------------------------------------------------
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -197,9 +194,6 @@ def test_close_and_distant_counts(cfg, samples):
     assert wider["close_blends"] + wider["distant_blends"] == int(blends.sum())
 
 
-# --- brightness cut ----------------------------------------------------------
-
-
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_galaxy_passes_the_brightness_cut(cfg, samples, kind):
     floor = cfg["selection"]["min_peak_snr"] * cfg["selection"]["reference_sigma"]
@@ -222,9 +216,6 @@ def test_disabling_the_brightness_cut_keeps_faint_galaxies(cfg):
     assert (peaks > 0).all()
     # ~40% of the real galaxies peak below 3 x 14.5 (docs/science.md, Simulation): some must be here
     assert (peaks < reference).any()
-
-
-# --- PSF and flux scale ------------------------------------------------------
 
 
 def stamp_psf_fwhm(meta: pd.DataFrame, cfg: dict, n: int = 10) -> np.ndarray:
@@ -281,9 +272,6 @@ def test_flux_scale_is_the_same_for_both_sets(cfg, samples):
     assert (fraction < 1.01).all()
 
 
-# --- merging chunks -------------------------------------------------------------
-
-
 def write_chunks(directory, sample, cfg, bounds, digests=None):
     paths = []
     for number, (start, stop) in enumerate(bounds):
@@ -323,48 +311,6 @@ def test_merge_refuses_stale_chunks(cfg, samples, tmp_path):
     assert not master.exists()
     assert not list(tmp_path.glob(".*partial*"))  # nothing half-written is left
 
-
-# --- labels and splits -------------------------------------------------------
-
-SPLIT = {"train": 0.45, "validation": 0.45, "test": 0.10}
-
-
-@pytest.mark.parametrize(("n", "blend_fraction"), [(1000, 0.5), (121, 0.3), (80, 0.5)])
-def test_labels_and_split_sizes_and_stratification(n, blend_fraction):
-    labels, codes = simulate.labels_and_split(n, blend_fraction, SPLIT, 7, "parametric")
-    assert labels.shape == codes.shape == (n,)
-    assert set(np.unique(labels)) <= {0, 1}
-    assert labels.sum() == round(n * blend_fraction)
-    for name, fraction in SPLIT.items():
-        members = codes == simulate.SPLIT_CODES[name]
-        # rounding per label: at most one stamp off per label
-        assert abs(members.sum() - n * fraction) <= 2, name
-        # stratified: each split has the set's blend fraction
-        n_blends = labels[members].sum()
-        assert abs(n_blends - members.sum() * blend_fraction) <= 1.5, name
-    assert set(np.unique(codes)) == set(simulate.SPLIT_CODES.values())
-
-
-def test_labels_and_split_are_deterministic_and_seeded():
-    first = simulate.labels_and_split(500, 0.5, SPLIT, 11, "parametric")
-    again = simulate.labels_and_split(500, 0.5, SPLIT, 11, "parametric")
-    assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
-    other_seed = simulate.labels_and_split(500, 0.5, SPLIT, 12, "parametric")
-    assert not np.array_equal(first[0], other_seed[0])
-    other_kind = simulate.labels_and_split(500, 0.5, SPLIT, 11, "realistic")
-    assert not np.array_equal(first[0], other_kind[0])
-
-
-def test_labels_do_not_depend_on_the_split():
-    """Chunks compute labels without the split, the merge with it: they must agree."""
-    with_split, codes = simulate.labels_and_split(300, 0.4, SPLIT, 5, "parametric")
-    without, all_test = simulate.labels_and_split(300, 0.4, None, 5, "parametric")
-    assert np.array_equal(with_split, without)
-    assert (all_test == simulate.SPLIT_CODES["test"]).all()
-    assert not (codes == simulate.SPLIT_CODES["test"]).all()
-
-
-# --- noisy sets ----------------------------------------------------------------
 
 SIGMAS = (5.0, 20.0)
 

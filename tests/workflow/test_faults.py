@@ -36,10 +36,14 @@ import pytest
 
 from blendhunter import layout
 
-from .conftest import make_config, release, snakemake_command, snakemake_env, start_held_run, write_config
+from ..conftest import make_config, release, snakemake_command, snakemake_env, start_held_run, write_config
 
 TARGETS = (layout.PARAMETRIC_MASTER, layout.PARAMETRIC_SET.format(sigma="5", realisation=0))
+
+
 STOPPED = "chunk1.h5"  # the job held at the fault: the second of three simulation chunks
+
+
 EXIT_LIMIT_S = 300
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 
 from blendhunter import learning_curve
 
-from .conftest import make_config
+from ..conftest import make_config
 
 
 def test_sizes_are_capped_at_the_split_and_unique():

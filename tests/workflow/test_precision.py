@@ -1,6 +1,7 @@
 """Reduced precision (issue 19): features in bfloat16 or int8 in a real (tiny) Snakemake
 run give a head that trains and records its precision, and `classify` refuses to feed
-that head features of another precision."""
+that head features of another precision.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 
 from blendhunter import layout, training
 
-from .conftest import make_config, run_snakemake, write_config
+from ..conftest import make_config, run_snakemake, write_config
 
 SET = {"sigma": "5", "realisation": 0}
 

@@ -1,5 +1,6 @@
 """features.layer: heads on earlier VGG-16 blocks, in a real (tiny) Snakemake run, and
-`classify` with such a head extracts the features of its own layer."""
+`classify` with such a head extracts the features of its own layer.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ import pytest
 
 from blendhunter import layout, training
 
-from .conftest import make_config, run_snakemake, write_config
+from ..conftest import make_config, run_snakemake, write_config
 
 SET = {"sigma": "5", "realisation": 0}
+
+
 LAYERS = {"block3_pool": (8, 8, 256), "block4_pool": (4, 4, 512)}
 
 
