@@ -59,7 +59,7 @@ def test_jax_features_on_a_visible_gpu(weights, network_input, reference):
 
 def test_gpu_check_script_runs(weights, tmp_path):
     """benchmarks/gpu_check.py (make gpu-check), on the CPU here: it runs and writes its JSON."""
-    from .conftest import REPO
+    from ..conftest import REPO
 
     out = tmp_path / "gpu_check.json"
     cmd = [sys.executable, str(REPO / "benchmarks" / "gpu_check.py"), "--weights", str(weights)]

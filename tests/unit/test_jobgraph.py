@@ -14,7 +14,7 @@ from ..conftest import make_config
 @pytest.fixture(scope="module")
 def tiny_jobs(tmp_path_factory):
     """The tiny campaign's jobs and work units, from Snakemake's DAG."""
-    from .conftest import REPO, write_config
+    from ..conftest import REPO, write_config
 
     cfg = make_config()
     configfile = write_config(tmp_path_factory.mktemp("dag") / "config.yaml", cfg)
