@@ -222,11 +222,6 @@ def test_classify_names_values_beyond_float32(model_dir, weights, tmp_path):
     assert not out.exists()
 
 
-def _classify(*args):
-    cmd = [sys.executable, "-m", "blendhunter.cli", "classify", "--quiet", *map(str, args)]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-
-
 def test_classify_fits_round_trip(
     sigma5_model_dir, vgg16_weights, sigma5_set, sigma5_features, sigma5_head, tmp_path
 ):

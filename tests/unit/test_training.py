@@ -8,21 +8,10 @@ import h5py
 import numpy as np
 import pytest
 
-from blendhunter import features, seeds, training
+from blendhunter import features, training
 
 from ..conftest import make_config
 from .conftest import train_sigma5_head
-
-
-def _train(feature_file, cfg, shuffle_labels=False):
-    x_train, y_train, _ = features.read_features(feature_file, "train")
-    x_val, y_val, _ = features.read_features(feature_file, "validation")
-    if shuffle_labels:
-        rng = np.random.default_rng(1)
-        y_train, y_val = rng.permutation(y_train), rng.permutation(y_val)
-    settings = {k: v for k, v in cfg["training"].items() if k != "overrides"}
-    settings["max_epochs"] = 60
-    return training.train_head(x_train, y_train, x_val, y_val, settings, seed=seeds.integer_seed(1, 2))
 
 
 def test_head_reaches_90_percent_at_low_noise(sigma5_head, sigma5_features):
