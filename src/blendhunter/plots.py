@@ -144,7 +144,7 @@ def accuracy_vs_separation(
             Line2D([], [], color="0.5", ls=":", label=f"close / distant ({close_separation:g} px)"),
         ]
         which = (
-            f"realisation {realisations[0]}"
+            f"realisation {int(realisations[0])}"
             if len(realisations) == 1
             else f"{len(realisations)} realisations pooled"
         )

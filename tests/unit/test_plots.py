@@ -104,7 +104,7 @@ def test_separation_figure_pools_realisations_and_counts_close_blends(tables):
     assert f"({n_close} close blends)" in fig.axes[0].get_title()
     assert "2 realisations pooled" in fig._suptitle.get_text()
     one = plots.accuracy_vs_separation(tables["separation"], CLOSE, realisation=1)
-    assert "realisation 1" in one._suptitle.get_text()
+    assert one._suptitle.get_text() == "Parametric test sets, realisation 1"
 
 
 def test_accuracy_vs_noise_figure(tables, tmp_path):
