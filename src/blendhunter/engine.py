@@ -28,6 +28,7 @@ import numpy as np
 from .errors import EngineError  # noqa: F401 (raised here, importable from here)
 from .features import DEFAULT_LAYER
 from .io import atomic_path
+from .machine import has_int8_dot
 
 log = logging.getLogger(__name__)
 
@@ -243,6 +244,11 @@ def load(
         return jax_engine.conv_base(weights, precision, layer)
     path = Path(model_path or model_paths(weights, layer)[precision])
     check_exported(path, weights, layer)
+    if precision == "int8" and not has_int8_dot():
+        log.warning(
+            "int8 features on a CPU without VNNI: no faster than float32 there, and their "
+            "accuracy was checked only on VNNI CPUs; set features.precision: float32"
+        )
     session = onnx_session(path, threads)
     name = session.get_inputs()[0].name
     return lambda x: session.run(None, {name: np.ascontiguousarray(x, dtype=np.float32)})[0]

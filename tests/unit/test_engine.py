@@ -13,6 +13,7 @@ import pytest
 
 from blendhunter import engine, features
 from blendhunter.io import md5sum
+from blendhunter.machine import has_int8_dot
 
 from ..conftest import make_config
 from ..helpers import AGREEMENT, max_relative
@@ -46,6 +47,28 @@ def test_int8_is_close_but_not_exact(exported, weights, network_input, reference
     rms = np.linalg.norm(found - reference) / np.linalg.norm(reference)
     assert 0 < rms < INT8_RMS_TOLERANCE, rms
     assert engine.recorded_weights_md5(int8) == md5sum(weights)
+
+
+def test_int8_without_vnni_warns(exported, weights, monkeypatch, caplog):
+    """int8 on a CPU without VNNI is no faster and unchecked: the user is told to use float32."""
+    int8 = engine.model_paths(weights)["int8"]
+    if not int8.exists():
+        engine.quantize_int8(exported, np.zeros((4, 65, 65, 3), np.float32), int8)
+    monkeypatch.setattr(engine, "has_int8_dot", lambda: False)
+    engine.load("onnxruntime", weights, "int8", 1)
+    assert "without VNNI" in caplog.text and "features.precision: float32" in caplog.text
+    caplog.clear()
+    monkeypatch.setattr(engine, "has_int8_dot", lambda: True)
+    engine.load("onnxruntime", weights, "int8", 1)
+    assert "VNNI" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("flags", "fast"),
+    [({"avx512_vnni": True}, True), ({"avx_vnni": True}, True), ({"avx2": True, "avx512f": True}, False)],
+)
+def test_int8_dot_is_vnni(flags, fast):
+    assert has_int8_dot({"flags": flags}) is fast
 
 
 @pytest.mark.parametrize(
