@@ -85,7 +85,8 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
     publish.write_readme(readme, bundle, bundle, bundle)  # the last as the "improved" one
     written = readme.read_text()
     assert written.startswith("intro\n") and written.endswith("end\n") and "stale" not in written
-    assert "minus SEP, realistic set" in written and "| `onnxruntime` / float32 (**default**) |" in written
+    assert "minus SEP, realistic set" in written
+    assert "| `onnxruntime` / int8 (**default campaign**) |" in written
     assert (
         "At SEP's false-positive rate" in written
         and "Bootstrap over the realistic set's real galaxies" in written
