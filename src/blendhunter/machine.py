@@ -33,7 +33,7 @@ def cpu_info() -> dict:
 
 def has_int8_dot(info: dict | None = None) -> bool:
     """Whether the CPU has VNNI, the 8-bit dot product that makes int8 inference fast.
-    Without it ONNX Runtime's int8 VGG-16 ran no faster than float32 (27.7 vs 28.8
-    stamps/s, docs/performance.md), and its u8s8 kernels may saturate (reduce_range)."""
+    Without it ONNX Runtime's int8 VGG-16 ran no faster than float32 and its u8s8 kernels
+    may saturate (docs/performance.md)."""
     flags = (info or cpu_info())["flags"]
     return flags.get("avx512_vnni", False) or flags.get("avx_vnni", False)
