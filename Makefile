@@ -8,7 +8,7 @@ SNAKEMAKE = $(VENV)/bin/snakemake
 # GPU=1: CUDA builds of TensorFlow and ONNX Runtime instead of the CPU ones.
 EXTRA = $(if $(filter 1,$(GPU)),gpu,cpu)
 
-.PHONY: setup run test lint format report clean-results gpu-check
+.PHONY: setup run test lint format report gpu-check
 
 setup: $(VENV)/.installed-$(EXTRA)
 

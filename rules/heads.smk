@@ -4,12 +4,14 @@
 
 rule train_head:
     input:
+        **layout.int8_calibration(config, "input"),
         features=layout.PARAMETRIC_FEATURES,
     output:
         **{
             key: f"{layout.MODEL_DIR}/{name}"
             for key, name in layout.MODEL_FILES.items()
         },
+        **layout.int8_calibration(config, "output"),
     log:
         "results/logs/train/sigma{sigma}_real{realisation}.log",
     benchmark:
@@ -26,6 +28,8 @@ rule train_head:
     params:
         training=lambda wildcards: layout.training_settings(config, wildcards.sigma),
         threshold=config["classify"]["threshold"],
+        calibration_sigmas=config["parametric"]["sigmas"],
+        calibration_stamps=config["features"]["calibration_stamps"],
     script:
         "../workflow/scripts/train_head.py"
 

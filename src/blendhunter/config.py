@@ -94,7 +94,9 @@ def _describe(error: jsonschema.ValidationError) -> str:
         "exclusiveMaximum": "<",
     }
     if error.validator in limits:
-        return f"{key}: {error.instance!r} must be {limits[error.validator]} {error.validator_value}"
+        why = error.schema.get("description") if error.validator == "maximum" else None
+        reason = f" ({why})" if why else ""
+        return f"{key}: {error.instance!r} must be {limits[error.validator]} {error.validator_value}{reason}"
     return f"{key}: {error.message}"
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import EngineError  # noqa: F401 (raised here, importable from here)
+from .errors import EngineError
 from .features import DEFAULT_LAYER
 from .io import atomic_path
 from .machine import has_int8_dot
@@ -185,6 +185,13 @@ def check_exported(onnx_path: Path, weights: str | Path, layer: str = DEFAULT_LA
     from .io import md5sum
 
     if not onnx_path.is_file():
+        if onnx_path.name.endswith(".int8.onnx"):
+            raise EngineError(
+                f"{onnx_path}: no int8 VGG-16 model beside the weights, and the head carries no "
+                "int8_calibration.h5 to rebuild it (an int8 model is calibrated on its campaign's "
+                f"training stamps): copy that campaign's {onnx_path.name} beside the weights, or "
+                "retrain the head with this version of the workflow"
+            )
         raise EngineError(
             f"{onnx_path}: no exported VGG-16 model; build it with the workflow "
             f"(snakemake {onnx_path}); blendhunter classify exports one into its cache by itself"
@@ -200,20 +207,71 @@ def check_exported(onnx_path: Path, weights: str | Path, layer: str = DEFAULT_LA
         raise EngineError(f"{onnx_path} stops at {made_for}, not at {layer}; delete it and rebuild it")
 
 
+def cache_folder() -> Path:
+    """The user's cache of exported models ($XDG_CACHE_HOME/blendhunter)."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "blendhunter"
+    for folder in (cache.parent, cache):
+        if folder.exists() and not folder.is_dir():
+            raise EngineError(
+                f"{folder} is a file, not the cache folder of exported models; "
+                "move it away or set XDG_CACHE_HOME to a folder"
+            )
+    return cache
+
+
+def _cached_intact(path: Path) -> bool:
+    """The cached model is whole: its MD5 matches the one written when it was exported."""
+    from .io import md5sum
+
+    sidecar = path.with_name(path.name + ".md5")
+    return path.is_file() and sidecar.is_file() and sidecar.read_text().strip() == md5sum(path)
+
+
 def cached_export(weights: str | Path, layer: str = DEFAULT_LAYER) -> Path:
     """The float32 ONNX model of `weights`: beside them if there, else exported once into
-    the user's cache (keyed by the weights' MD5), so read-only weights work too."""
+    the user's cache (keyed by the weights' MD5), so read-only weights work too. A cached
+    model that is damaged (cut short, overwritten) is exported again, not reused."""
     from .io import md5sum
 
     beside = model_paths(weights, layer)["float32"]
     if beside.is_file():
         return beside
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "blendhunter"
     name = model_paths(f"vgg16_notop_{md5sum(weights)}.h5", layer)["float32"]
-    path = cache / name
-    if not path.is_file():
-        log.info("exporting VGG-16 to %s (once per weights file and layer)", path)
+    path = cache_folder() / name
+    if _cached_intact(path):
+        return path
+    if path.exists():
+        log.warning("%s is damaged; exporting it again", path)
+    log.info("exporting VGG-16 to %s (once per weights file and layer)", path)
+    try:
         export_onnx(weights, path, layer)
+        path.with_name(path.name + ".md5").write_text(md5sum(path) + "\n")
+    except OSError as err:
+        raise EngineError(
+            f"{path}: the exported model cannot be written ({err}); set XDG_CACHE_HOME"
+        ) from err
+    return path
+
+
+def cached_int8(weights: str | Path, layer: str, calibration_file: str | Path, preprocessing: str) -> Path:
+    """The int8 model of a campaign, rebuilt into the user's cache from the public weights
+    and the calibration stamps its heads carry (features.INT8_CALIBRATION_FILE): the same
+    float32 export quantized on the same inputs gives the campaign's model."""
+    from .features import preprocess, read_int8_calibration
+    from .io import md5sum
+
+    name = model_paths(f"vgg16_notop_{md5sum(weights)}.h5", layer)["int8"].name
+    path = cache_folder() / name.replace(".int8.", f".int8.{md5sum(calibration_file)[:12]}.")
+    if _cached_intact(path):
+        return path
+    float32 = cached_export(weights, layer)
+    log.info("rebuilding the campaign's int8 VGG-16 model from %s into %s", calibration_file, path)
+    stamps = read_int8_calibration(calibration_file)
+    try:
+        quantize_int8(float32, preprocess(stamps, preprocessing), path)
+        path.with_name(path.name + ".md5").write_text(md5sum(path) + "\n")
+    except OSError as err:
+        raise EngineError(f"{path}: the int8 model cannot be written ({err}); set XDG_CACHE_HOME") from err
     return path
 
 

@@ -290,9 +290,10 @@ def feature_blocks(path: str | Path, split: str | None = None, block: int = 8192
                 yield handle["features"][rows][mask], labels[rows][mask], index[rows][mask]
 
 
-def calibration_inputs(master_path, sigmas, seed: int, n: int, method: str) -> np.ndarray:
-    """Network inputs for int8 calibration: the first n training stamps of the noiseless
-    parametric master, each with noise at one of `sigmas` in turn (a stream of its own)."""
+def calibration_stamps(master_path, sigmas, seed: int, n: int) -> np.ndarray:
+    """The stamps (n, 65, 65) that calibrate int8: the first n training stamps of the
+    noiseless parametric master, each with noise at one of `sigmas` in turn (a stream of
+    its own)."""
     from . import seeds
     from .stamps import StampSet, noise
 
@@ -303,4 +304,25 @@ def calibration_inputs(master_path, sigmas, seed: int, n: int, method: str) -> n
     for k, sigma in enumerate(sigmas):
         rows = np.arange(k, len(indices), len(sigmas))
         images[rows] += noise(stream, sigma, 0, indices[rows], images.shape[1:])
-    return preprocess(images, method)
+    return images
+
+
+def calibration_inputs(master_path, sigmas, seed: int, n: int, method: str) -> np.ndarray:
+    """Network inputs for int8 calibration: `calibration_stamps`, preprocessed."""
+    return preprocess(calibration_stamps(master_path, sigmas, seed, n), method)
+
+
+INT8_CALIBRATION_FILE = "int8_calibration.h5"  # in a head's directory: its int8 model's recipe
+
+
+def write_int8_calibration(path, stamps: np.ndarray, attrs: dict) -> None:
+    """The calibration stamps of the campaign's int8 model, kept with a head trained on its
+    features, so `classify` rebuilds the same int8 model anywhere from the public weights."""
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as handle:
+        handle.create_dataset("stamps", data=np.asarray(stamps, np.float32), compression="gzip")
+        handle.attrs.update(attrs)
+
+
+def read_int8_calibration(path) -> np.ndarray:
+    with reading(path, "int8 calibration stamps"), h5py.File(path, "r") as handle:
+        return handle["stamps"][()]

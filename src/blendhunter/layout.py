@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-from pathlib import Path
 
 from . import engine, features, training
 from .config import sigma_label
@@ -216,19 +215,22 @@ def engine_model(config: dict, weights: str | None = None) -> dict:
     return {"engine_model": models[cfg["precision"]]}
 
 
+def int8_calibration(config: dict, part: str) -> dict:
+    """train_head's extra input (the noiseless master) and output (the int8 model's
+    calibration stamps in the head's directory) when its features are int8, so that
+    `classify` can rebuild that int8 model from the public weights anywhere."""
+    if config["features"]["precision"] != "int8":
+        return {}
+    if part == "input":
+        return {"master": PARAMETRIC_MASTER}
+    return {"int8_calibration": f"{MODEL_DIR}/{features.INT8_CALIBRATION_FILE}"}
+
+
 def pretraining_realistic_stamps(config: dict) -> int:
     """How many realistic stamps (the first ones) the pre-training ablation compares on."""
     first = config["pretraining"]["realistic_stamps"]
     n = config["realistic"]["n_stamps"]
     return n if first is None else min(first, n)
-
-
-def networks(config: dict) -> list[str]:
-    """Stems of the weights files whose features the campaign extracts."""
-    used = {campaign_weights(config)}
-    if config["pretraining"]["compare_random"]:
-        used.add(VGG16_RANDOM)
-    return sorted(Path(w).stem for w in used)
 
 
 def features_rate(config: dict) -> float:

@@ -13,16 +13,13 @@ from pathlib import Path
 
 import matplotlib
 import matplotlib.ticker
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Circle, Patch
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Circle, Patch  # noqa: E402
-
-from .metrics import REPORTED_SUBSETS  # noqa: E402
+from .metrics import REPORTED_SUBSETS
 
 STYLE = {
     "font.size": 10,
@@ -50,13 +47,19 @@ SUBSET_STYLE = {
 SIGMA = r"$\sigma_\mathrm{noise}$"
 
 
+def subplots(nrows: int = 1, ncols: int = 1, *, figsize=None, constrained_layout=False, **kwargs):
+    """pyplot.subplots without pyplot: a figure of its own, drawn by Agg whatever the
+    backend, so a notebook's backend and figure list are left alone."""
+    fig = Figure(figsize=figsize, constrained_layout=constrained_layout)
+    return fig, fig.subplots(nrows, ncols, **kwargs)
+
+
 def save(fig, paths) -> None:
-    """Write `fig` to each path (format from the extension), then close it."""
+    """Write `fig` to each path (format from the extension)."""
     for path in [paths] if isinstance(paths, (str, Path)) else paths:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        with plt.rc_context(STYLE):
+        with matplotlib.rc_context(STYLE):
             fig.savefig(path, dpi=STYLE["savefig.dpi"], bbox_inches="tight")
-    plt.close(fig)
 
 
 def _sigma_text(sigma: float) -> str:
@@ -66,7 +69,7 @@ def _sigma_text(sigma: float) -> str:
 def _grid(n: int, max_cols: int = 4, size=(3.2, 2.7)):
     cols = min(max_cols, max(n, 1))
     rows = math.ceil(max(n, 1) / cols)
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         rows, cols, figsize=(size[0] * cols, size[1] * rows), sharex=True, sharey=True, squeeze=False
     )
     for ax in axes.flat[n:]:
@@ -108,7 +111,7 @@ def accuracy_vs_separation(
     realisations = sorted(rows["realisation"].dropna().unique())
     pooled = pooled_bins(rows)
     sigmas = sorted(pooled["train_sigma"].dropna().unique())
-    with plt.rc_context(STYLE):
+    with matplotlib.rc_context(STYLE):
         fig, axes = _grid(len(sigmas))
         for ax, sigma in zip(axes.flat, sigmas, strict=False):
             at = pooled[pooled["train_sigma"] == sigma]
@@ -157,8 +160,8 @@ def accuracy_vs_separation(
 def accuracy_vs_noise(table: pd.DataFrame, subset: str = "all"):
     """Fig. 4: accuracy on the parametric test sets vs sigma, mean +- std over realisations."""
     rows = table[(table["dataset"] == "parametric") & (table["subset"] == subset)]
-    with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(5, 3.6))
+    with matplotlib.rc_context(STYLE):
+        fig, ax = subplots(figsize=(5, 3.6))
         for method, style, marker, ls, shift in (
             ("blendhunter", BH, "o", "-", -0.15),
             ("sep", SEP, "s", "--", 0.15),
@@ -220,8 +223,8 @@ def _sep_reference(table: pd.DataFrame, subset: str, column: str = "accuracy") -
 def relative_accuracy(table: pd.DataFrame, realistic_sigma: float, subsets=("all", "close", "distant")):
     """Fig. 5: BlendHunter minus SEP accuracy (percentage points) on the realistic set vs training sigma."""
     rows = table[(table["dataset"] == "realistic") & (table["method"] == "blendhunter")]
-    with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(5.6, 3.8))
+    with matplotlib.rc_context(STYLE):
+        fig, ax = subplots(figsize=(5.6, 3.8))
         ax.axhline(0, color="0.3", lw=1)
         shifts = np.linspace(-0.25, 0.25, len(subsets))
         for subset, shift in zip(subsets, shifts, strict=True):
@@ -260,8 +263,8 @@ def confusion(table: pd.DataFrame, realistic_sigma: float):
     """Fig. 6: TPR and TNR vs training sigma on the realistic set; BH solid, SEP dash-dot."""
     rows = table[table["dataset"] == "realistic"]
     bh = rows[rows["method"] == "blendhunter"]
-    with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, 3, figsize=(11, 3.6), sharey=True)
+    with matplotlib.rc_context(STYLE):
+        fig, axes = subplots(1, 3, figsize=(11, 3.6), sharey=True)
         for ax, (subset, title) in zip(axes, CONFUSION_PANELS, strict=True):
             at = bh[bh["subset"] == subset]
             for column, color, shift in (("tpr", TPR_COLOR, -0.15), ("tnr", TNR_COLOR, 0.15)):
@@ -329,8 +332,8 @@ def gallery(examples: pd.DataFrame, images: dict, per_row: int, match_radius: fl
     `images` maps index -> (P, P) levels. True galaxy positions are circled
     (radius = SEP's match radius), SEP detections marked x.
     """
-    with plt.rc_context({**STYLE, "axes.grid": False}):
-        fig, axes = plt.subplots(
+    with matplotlib.rc_context({**STYLE, "axes.grid": False}):
+        fig, axes = subplots(
             len(GALLERY_ROWS),
             per_row,
             figsize=(1.75 * per_row + 0.8, 1.95 * len(GALLERY_ROWS)),
@@ -383,8 +386,8 @@ def learning_curve(table: pd.DataFrame):
     SEP as horizontal lines of the same colour."""
     styles = {**SUBSET_STYLE, "isolated": {"color": "tab:green", "marker": "v", "label": "isolated"}}
     datasets = [d for d in ("parametric", "realistic") if d in set(table["dataset"])]
-    with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(
+    with matplotlib.rc_context(STYLE):
+        fig, axes = subplots(
             1, len(datasets), figsize=(4.6 * len(datasets), 3.6), squeeze=False, constrained_layout=True
         )
         for ax, dataset in zip(axes[0], datasets, strict=True):
@@ -454,9 +457,9 @@ def accuracy_vs_companion(table: pd.DataFrame, sigma: float):
     (mean over realisations) and SEP, on that sigma's parametric test splits and on the
     realistic set. Numbers beneath BlendHunter's points: blends per bin (one realisation)."""
     quantities = [q for q in COMPANION_AXIS if q in set(table["quantity"])]
-    with plt.rc_context(STYLE):
+    with matplotlib.rc_context(STYLE):
         size = (9.5, 3.4 * len(quantities))
-        fig, axes = plt.subplots(len(quantities), 2, figsize=size, squeeze=False, constrained_layout=True)
+        fig, axes = subplots(len(quantities), 2, figsize=size, squeeze=False, constrained_layout=True)
         for row, quantity in enumerate(quantities):
             for col, dataset in enumerate(("parametric", "realistic")):
                 rows = table[(table["quantity"] == quantity) & (table["dataset"] == dataset)]
@@ -477,11 +480,11 @@ def roc(curves: list[dict], table: pd.DataFrame):
     from .scores import mean_roc
 
     sigmas = sorted({c["train_sigma"] for c in curves})
-    colours = plt.get_cmap("viridis")(np.linspace(0, 0.9, max(len(sigmas), 1)))
+    colours = matplotlib.colormaps["viridis"](np.linspace(0, 0.9, max(len(sigmas), 1)))
     real = table[table["dataset"] == "realistic"]
     sep = real[real["method"] == "sep"]
-    with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, 2, figsize=(9.2, 4.0), constrained_layout=True)
+    with matplotlib.rc_context(STYLE):
+        fig, axes = subplots(1, 2, figsize=(9.2, 4.0), constrained_layout=True)
         for sigma, colour in zip(sigmas, colours, strict=True):
             grid, tpr = mean_roc([(c["fpr"], c["tpr"]) for c in curves if c["train_sigma"] == sigma])
             heads = real[(real["method"] == "blendhunter") & (real["train_sigma"] == sigma)]
@@ -505,8 +508,8 @@ def reliability(table: pd.DataFrame, sigma: float):
     bin, before and after temperature scaling, with the number of stamps per bin below."""
     kinds = {"raw": {"color": "black", "label": "raw p_blend"},
              "calibrated": {"color": "tab:orange", "label": "temperature-scaled"}}  # fmt: skip
-    with plt.rc_context(STYLE):
-        fig, (top, bottom) = plt.subplots(
+    with matplotlib.rc_context(STYLE):
+        fig, (top, bottom) = subplots(
             2, 1, figsize=(4.8, 5.2), sharex=True, height_ratios=(3, 1), constrained_layout=True
         )
         top.plot([0, 1], [0, 1], color="0.6", ls=":", lw=1, label="perfect calibration")
@@ -537,8 +540,8 @@ def purity(table: pd.DataFrame, sigma: float):
         "BlendHunter, F1-best threshold": (heads[heads["threshold_rule"] == "f1_validation"], "black", "--"),
         "SEP": (real[real["method"] == "sep"], SEP["color"], "-"),
     }
-    with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, 2, figsize=(8.6, 3.6), sharex=True, constrained_layout=True)
+    with matplotlib.rc_context(STYLE):
+        fig, axes = subplots(1, 2, figsize=(8.6, 3.6), sharex=True, constrained_layout=True)
         for label, (rows, colour, ls) in lines.items():
             if rows.empty:
                 continue
@@ -565,8 +568,8 @@ def pretraining(table: pd.DataFrame, sigma: float):
         "sep": {"color": SEP["color"], "label": "SEP"},
     }
     subsets = list(REPORTED_SUBSETS)
-    with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, 2, figsize=(9.6, 4.6), sharey=True, constrained_layout=True)
+    with matplotlib.rc_context(STYLE):
+        fig, axes = subplots(1, 2, figsize=(9.6, 4.6), sharey=True, constrained_layout=True)
         for ax, dataset in zip(axes, ("parametric", "realistic"), strict=True):
             rows = table[table["dataset"] == dataset]
             for k, (kind, style) in enumerate(kinds.items()):

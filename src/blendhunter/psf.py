@@ -49,15 +49,3 @@ def build(draw: PSFDraw, cfg: dict) -> galsim.GSObject:
         g1=draw.optical_g1, g2=draw.optical_g2
     )
     return galsim.Convolve(atmosphere, optics)
-
-
-def mean_psf(cfg: dict) -> galsim.GSObject:
-    """The PSF with every random parameter at its mean (for checks and docs)."""
-    draw = PSFDraw(cfg["atmos_fwhm_mean"], 0.0, 0.0, 0.0, 0.0)
-    return build(draw, cfg)
-
-
-def measured_fwhm(psf: galsim.GSObject, fine_scale: float = 0.01) -> float:
-    """FWHM in arcsec measured on a finely sampled drawn image."""
-    image = psf.drawImage(nx=301, ny=301, scale=fine_scale, method="no_pixel")
-    return float(image.calculateFWHM())

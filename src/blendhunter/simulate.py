@@ -1,7 +1,10 @@
 """Noiseless postage stamps of isolated and blended galaxies (paper Sect. 2).
 
 A stamp is `size` x `size` pixels with one galaxy at the centre; a blend adds
-a second galaxy at a uniformly random position inside the stamp. Galaxies are
+a second galaxy at a uniformly random position inside the stamp, relative to the
+central galaxy. With `stamp.centring` the central galaxy is off the centre pixel by
+a random offset (`centring_offset`), as real cutouts are; without it (the paper's
+stamps) it is exactly on it. Galaxies are
 drawn separately (same PSF), added, and the stamp is zero-padded by `pad`
 pixels on every side. Noise is added later, per set (see `stamps.py`).
 
@@ -109,6 +112,39 @@ class Drawn:
     index: int
     flux: float
     peak: float
+    profile: galsim.GSObject  # the rotated, scaled galaxy, to draw again elsewhere
+
+
+def centring_offset(centring: dict | None, seed: int, kind: str, index: int) -> tuple[float, float]:
+    """The central galaxy's (dx, dy) offset from the centre pixel, in pixels, from a stream
+    of its own (so the galaxies drawn are the same with or without it).
+
+    `radius`: exactly that far, in a random direction (the centring test sets). Otherwise
+    a uniform sub-pixel part in [-0.5, 0.5) per axis (`subpixel`), plus a Gaussian error of
+    `sigma` px per axis whose length is truncated at `max` px (redrawn beyond it).
+    """
+    if not centring:
+        return 0.0, 0.0
+    rng = seeds.generator(seed, seeds.CENTRING, seeds.STREAMS[kind], index)
+    if centring.get("radius") is not None:
+        angle = rng.uniform(0, 2 * np.pi)
+        return float(centring["radius"] * np.cos(angle)), float(centring["radius"] * np.sin(angle))
+    offset = rng.uniform(-0.5, 0.5, 2) if centring.get("subpixel") else np.zeros(2)
+    sigma, limit = float(centring.get("sigma", 0.0)), float(centring.get("max", 0.0))
+    if sigma > 0:
+        error = rng.normal(0, sigma, 2)
+        while np.hypot(*error) > limit:
+            error = rng.normal(0, sigma, 2)
+        offset = offset + error
+    return float(offset[0]), float(offset[1])
+
+
+def _draw_at(drawn: Drawn, psf: galsim.GSObject, cfg: dict, offset: tuple[float, float]) -> Drawn:
+    """The same galaxy drawn again at another offset (its selection stays the centred one)."""
+    size = cfg["stamp"]["size"]
+    image = galsim.ImageD(size, size, scale=cfg["stamp"]["pixel_scale"])
+    galsim.Convolve(drawn.profile, psf).drawImage(image=image, offset=offset)
+    return Drawn(image.array, drawn.index, float(image.array.sum()), float(image.array.max()), drawn.profile)
 
 
 def _draw_one(
@@ -133,7 +169,7 @@ def _draw_one(
         galsim.Convolve(galaxy, psf).drawImage(image=image, offset=offset)
         peak = float(image.array.max())
         if peak >= floor:
-            return Drawn(image.array, index, float(image.array.sum()), peak)
+            return Drawn(image.array, index, float(image.array.sum()), peak, galaxy)
     raise CatalogueError(
         f"no galaxy out of {MAX_DRAWS_PER_GALAXY} random draws has a peak above "
         f"selection.min_peak_snr x reference_sigma = {floor:g}; lower selection.min_peak_snr"
@@ -156,12 +192,17 @@ def draw_stamp(
     scale = flux_scale(cfg["flux"])
     centre = pad + (size - 1) / 2
 
+    # Galaxies are chosen (and cut) at their centred positions, then drawn again at the
+    # central galaxy's offset: the same galaxies with or without centring errors.
+    ox, oy = centring_offset(cfg["stamp"].get("centring"), cfg["seed"], kind, index)
     central = _draw_one(source, psf, rng, cfg, scale, (0.0, 0.0), fluxes)
+    if (ox, oy) != (0.0, 0.0):
+        central = _draw_at(central, psf, cfg, (ox, oy))
     image = central.image.copy()
     meta = {
         "label": int(is_blend),
-        "x1": centre,
-        "y1": centre,
+        "x1": centre + ox,
+        "y1": centre + oy,
         "index1": central.index,
         "id1": source.ident(central.index),
         "flux1": central.flux,
@@ -178,10 +219,12 @@ def draw_stamp(
         half = (size - 1) / 2
         dx, dy = rng.uniform(-half, half, size=2)
         companion = _draw_one(source, psf, rng, cfg, scale, (float(dx), float(dy)), fluxes)
+        if (ox, oy) != (0.0, 0.0):
+            companion = _draw_at(companion, psf, cfg, (float(dx) + ox, float(dy) + oy))
         image += companion.image
         meta.update(
-            x2=centre + dx,
-            y2=centre + dy,
+            x2=centre + ox + dx,
+            y2=centre + oy + dy,
             separation=float(np.hypot(dx, dy)),
             index2=companion.index,
             id2=source.ident(companion.index),

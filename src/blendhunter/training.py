@@ -226,12 +226,9 @@ def load_head(model_dir: str | Path):
 
 def plot_history(history: pd.DataFrame, best_epoch: int, title: str, path: str | Path) -> None:
     """Loss and accuracy against epoch, training and validation, best epoch marked."""
-    import matplotlib
+    from .plots import subplots
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), constrained_layout=True)
+    fig, axes = subplots(1, 2, figsize=(9, 3.4), constrained_layout=True)
     for ax, metric, name in ((axes[0], "loss", "binary cross-entropy"), (axes[1], "accuracy", "accuracy")):
         ax.plot(history["epoch"], history[metric], label="training", color="0.3")
         ax.plot(history["epoch"], history[f"val_{metric}"], label="validation", color="tab:blue")
@@ -242,4 +239,3 @@ def plot_history(history: pd.DataFrame, best_epoch: int, title: str, path: str |
     axes[0].legend(frameon=False)
     fig.suptitle(title)
     fig.savefig(path, dpi=120)
-    plt.close(fig)

@@ -4,15 +4,19 @@ scoped: each is built once however many files use it."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from astropy.io import fits
 
-from blendhunter import engine, features, seeds, simulate, stamps, training
+from blendhunter import cli, engine, features, seeds, simulate, stamps, training
 from blendhunter.io import md5sum, write_json
 
 from ..conftest import make_config
@@ -175,3 +179,66 @@ def sigma5_model_dir(sigma5_head, vgg16_weights, tmp_path_factory):
         },
     )
     return directory
+
+
+# --- hostile input: a head at sigma 15, a cube, an image and its catalogue -------------------
+
+SIGMA = 15.0
+N = 6  # stamps per cube
+
+
+def galaxies(n: int = N, sigma: float = SIGMA, seed: int = 0) -> np.ndarray:
+    """Background-free stamps: a PSF-like Gaussian galaxy (peak 20 sigma) in noise sigma."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:51, :51] - 25
+    blob = 20 * sigma * np.exp(-(xx**2 + yy**2) / (2 * 1.8**2))
+    return (rng.normal(0, sigma, (n, 51, 51)) + blob).astype(np.float32)
+
+
+def image_with_sources(sky: float = 100.0, sigma: float = SIGMA, seed: int = 1):
+    """A 240x240 image: flat sky, noise, 9 Gaussian galaxies on a grid; their x, y."""
+    rng = np.random.default_rng(seed)
+    data = rng.normal(sky, sigma, (240, 240)).astype(np.float32)
+    yy, xx = np.mgrid[:240, :240]
+    xs, ys = np.meshgrid([60, 120, 180], [60, 120, 180])
+    for x, y in zip(xs.ravel(), ys.ravel(), strict=True):
+        data += (20 * sigma * np.exp(-((xx - x) ** 2 + (yy - y) ** 2) / (2 * 1.8**2))).astype(np.float32)
+    return data, xs.ravel().astype(float), ys.ravel().astype(float)
+
+
+@dataclass
+class Kit:
+    root: Path
+    weights: Path
+    model: Path
+    cube: Path
+    image: Path
+    catalogue: Path
+
+
+def fits_cube(path: Path, data) -> Path:
+    fits.PrimaryHDU(data).writeto(path, overwrite=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def kit(tmp_path_factory, weights, exported):
+    root = tmp_path_factory.mktemp("hostile")
+    model = tiny_head(root / "model", weights)
+    metadata = json.loads((model / training.METADATA_FILE).read_text())
+    write_json(model / training.METADATA_FILE, {**metadata, "train_sigma": SIGMA, "threshold": 0.5})
+    write_json(model / training.CALIBRATION_FILE, {"temperature": 1.0})
+    data, x, y = image_with_sources()
+    fits.PrimaryHDU(data).writeto(root / "image.fits")
+    pd.DataFrame({"x": x, "y": y}).to_csv(root / "cat.csv", index=False)
+    return Kit(
+        root, weights, model, fits_cube(root / "cube.fits", galaxies()), root / "image.fits", root / "cat.csv"
+    )
+
+
+def run(argv, capsys) -> tuple[int, str]:
+    try:
+        status = cli.main([str(a) for a in argv])
+    except SystemExit as stop:  # argparse
+        status = stop.code
+    return status, capsys.readouterr().err

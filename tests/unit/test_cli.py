@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 from astropy.io import fits
 
-from blendhunter import cli, engine, features, training
+from blendhunter import classify as bh_classify
+from blendhunter import engine, features, training
 from blendhunter.io import write_json
 
 from .conftest import classify, tiny_head
@@ -68,8 +69,18 @@ def test_classify_exports_into_the_cache_for_weights_without_a_model(model_dir, 
     env = {**__import__("os").environ, "XDG_CACHE_HOME": str(env_cache)}
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
     assert result.returncode == 0, result.stderr
-    assert list((env_cache / "blendhunter").glob("vgg16_notop_*.onnx"))
+    (cached,) = (env_cache / "blendhunter").glob("vgg16_notop_*.onnx")
     assert not engine.model_paths(bare)["float32"].exists()
+    exported = cached.read_bytes()
+    cached.write_bytes(exported[: len(exported) // 2])  # a damaged cache entry is exported again
+    (tmp_path / "out.csv").unlink()
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "damaged; exporting it again" in result.stderr
+    assert cached.read_bytes() == exported
+
+
+COLUMNS = ["index", "p_blend", "label", "background", "sigma_border", "flags"]
 
 
 @pytest.fixture(scope="module")
@@ -92,12 +103,13 @@ def test_classify_averages_the_heads_of_a_noise_level(noise_level, weights, expo
     single = [classified(noise_level / f"real{r}", weights, cube, tmp_path / f"r{r}.csv") for r in (0, 1)]
     both = classified(noise_level, weights, cube, tmp_path / "both.csv")
     assert "p_blend_std" not in single[0]
-    assert list(both.columns) == ["index", "p_blend", "p_blend_std", "label"]
+    assert list(both.columns) == [*COLUMNS[:2], "p_blend_std", *COLUMNS[2:]]
     p = np.stack([t["p_blend"].to_numpy() for t in single])
     assert not np.allclose(p[0], p[1])  # two different heads, so the mean is a real average
     assert np.allclose(both["p_blend"], p.mean(axis=0), atol=1e-6)
     assert np.allclose(both["p_blend_std"], np.abs(p[0] - p[1]) / 2, atol=1e-6)
-    assert (both["label"] == np.where(p.mean(axis=0) >= 0.5, "blended", "isolated")).all()
+    expected = np.where(p.mean(axis=0) >= 0.5, "blended", "isolated")
+    assert (both["label"] == np.where(both["flags"].isna(), expected, "out_of_domain")).all()
 
 
 def test_classify_calibrated_applies_each_heads_temperature(noise_level, weights, exported, cube, tmp_path):
@@ -145,7 +157,7 @@ def test_classify_never_overwrites_without_asking_and_never_the_input(model_dir,
     assert out.read_text().startswith("index,p_blend,label")
     before = cube.read_bytes()
     result = classify(*base_args(model_dir, weights, cube), "--overwrite", cube)
-    assert result.returncode == 2 and "is the input file" in result.stderr
+    assert result.returncode == 2 and "is an input file" in result.stderr
     assert cube.read_bytes() == before
 
 
@@ -244,7 +256,8 @@ def test_classify_fits_round_trip(
         )
         assert result.returncode == 0, result.stderr
         table = pd.read_csv(out)
-        assert list(table.columns) == ["index", "p_blend", "label"]
+        assert list(table.columns) == COLUMNS
+        assert table["flags"].isna().all()  # real training-like stamps: none out of domain
         assert table["index"].tolist() == list(range(len(test)))
         assert set(table["label"]) <= {"blended", "isolated"}
         assert np.array_equal(table["label"] == "blended", table["p_blend"] >= 0.5)
@@ -311,8 +324,8 @@ def test_classify_bad_model_and_weights(sigma5_model_dir, vgg16_weights, tmp_pat
 def test_pad_like_training_noise_matches_stamp_sigma():
     rng = np.random.default_rng(3)
     stamps51 = rng.normal(0, 7.0, (20, 51, 51)).astype(np.float32)
-    padded = cli.pad_like_training(stamps51, "noise")
+    padded = bh_classify.pad_like_training(stamps51, "noise")
     assert padded.shape == (20, 65, 65)
     assert np.array_equal(padded[:, 7:-7, 7:-7], stamps51)
     assert abs(padded[:, :7, :].std() - 7.0) < 0.3
-    assert np.all(cli.pad_like_training(stamps51, "zeros")[:, :7, :] == 0)
+    assert np.all(bh_classify.pad_like_training(stamps51, "zeros")[:, :7, :] == 0)
