@@ -25,7 +25,7 @@ stamps on disk to features on disk:
 Model building, export and quantization are done once, before timing (a workflow does them
 once per weights file). For each path: stamps/s, GFLOP/s-equivalent (2.52 GFLOP per 65x65
 stamp), ratio to tensorflow/float32 and to the GEMM rate, and the feature difference to
-tensorflow/float32. Targets (issue 9): the default engine >= 1.35x tensorflow/float32
+tensorflow/float32. Targets: the default engine >= 1.35x tensorflow/float32
 (stretch 2x). It prints PASS or MISS and always exits 0: a benchmark, not a test.
 """
 

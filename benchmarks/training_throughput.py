@@ -10,7 +10,7 @@ not depend on the values. Each mode trains `--epochs` epochs (no early stop), in
 `--repeats` times; epochs/s is the best run. With --features the heads also train to the
 end of the paper's schedule (early stopping) with `--seeds` seeds per mode, and the test
 accuracies of both modes are printed: the speed-up must not move them beyond the spread
-between seeds. Target (issue 9): whole-epoch >= 1.5x step-by-step epochs/s. Exits 0.
+between seeds. Target: whole-epoch >= 1.5x step-by-step epochs/s. Exits 0.
 """
 
 from __future__ import annotations
