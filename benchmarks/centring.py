@@ -1,5 +1,5 @@
-"""Centring: a shipped model on realistic stamps whose central galaxy is off the centre
-pixel, with and without `classify --recentre`.
+"""Centring: models on realistic stamps whose central galaxy is off the centre pixel,
+with and without `classify --recentre`.
 
 Input: realistic stamp files (the workflow's, σ 14.5) drawn with the same recipe and
 `stamp.centring.radius` r (0: exactly centred), given as r=path. For each r and each
@@ -7,7 +7,8 @@ mode, the stamps go through `blendhunter.classify.classify_stamps` with the mode
 the script writes, per subset (isolated kept isolated, close and distant blends found),
 the rate at p >= the model's threshold with its binomial standard error, the AUC, and
 how many rows the domain check flagged. Flagged rows are scored by their p_blend like
-the others (the flag is a warning, not an answer).
+the others (the flag is a warning, not an answer). --model may be repeated, as
+LABEL=MODEL (a shipped name or a head's directory).
 
     .venv/bin/python benchmarks/centring.py --model cfis-sigma15 \\
         --weights ../shared/weights/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5 \\
@@ -43,40 +44,24 @@ def rates(truth, separation, p, threshold, close_separation=10.0) -> dict:
 
 
 def main(argv=None) -> int:
-    from blendhunter.classify import Classifier, classify_stamps
-    from blendhunter.stamps import StampSet
+    from blendhunter.classify import Classifier
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("sets", nargs="+", help="radius=stamps.h5")
-    parser.add_argument("--model", default="cfis-sigma15")
+    parser.add_argument("--model", action="append", help="[LABEL=]MODEL; default: cfis-sigma15")
     parser.add_argument("--weights", required=True)
     parser.add_argument("--json", type=Path, required=True)
     parser.add_argument("--figure", type=Path)
     args = parser.parse_args(argv)
-    model = Classifier.from_model(args.model, args.weights, threads=0)
     rows = []
-    for spec in args.sets:
-        radius, path = spec.split("=", 1)
-        stamp_set = StampSet(path)
-        index = np.arange(len(stamp_set))
-        images = stamp_set.images(index)
-        truth = stamp_set.labels
-        separation = stamp_set.meta["separation"].to_numpy()
-        for recentre in (False, True):
-            start = time.perf_counter()
-            table = classify_stamps(model, images, recentre=recentre)
-            found = rates(truth, separation, table["p_blend"].to_numpy(), model.threshold)
-            found.update(
-                radius=float(radius),
-                recentre=recentre,
-                stamps=len(images),
-                flagged=float((table["flags"] != "").mean()),
-                seconds=round(time.perf_counter() - start, 1),
-            )
-            rows.append(found)
-            print(json.dumps(found))
+    for spec in args.model or ["cfis-sigma15"]:
+        label, _, name = spec.rpartition("=")
+        model = Classifier.from_model(name, args.weights, threads=0)
+        for found in score_sets(model, args.sets):
+            rows.append({"model": label or name, **found})
+            print(json.dumps(rows[-1]))
     result = {
-        "model": args.model,
+        "models": args.model or ["cfis-sigma15"],
         "command": "benchmarks/centring.py " + " ".join(argv or __import__("sys").argv[1:]),
         "machine": platform.processor() or platform.machine(),
         "date": time.strftime("%Y-%m-%d"),
@@ -84,14 +69,41 @@ def main(argv=None) -> int:
     }
     args.json.write_text(json.dumps(result, indent=2) + "\n")
     if args.figure:
-        figure(rows, args.model, args.figure)
+        figure(rows, args.figure)
     return 0
 
 
-def figure(rows: list[dict], model: str, out: Path) -> None:
+def score_sets(model, sets: list[str]):
+    """The rates of one model on each radius=stamps.h5, as cut and re-centred."""
+    from blendhunter.classify import classify_stamps
+    from blendhunter.stamps import StampSet
+
+    for spec in sets:
+        radius, path = spec.split("=", 1)
+        stamp_set = StampSet(path)
+        images = stamp_set.images(np.arange(len(stamp_set)))
+        separation = stamp_set.meta["separation"].to_numpy()
+        for recentre in (False, True):
+            start = time.perf_counter()
+            table = classify_stamps(model, images, recentre=recentre)
+            found = rates(stamp_set.labels, separation, table["p_blend"].to_numpy(), model.threshold)
+            found.update(
+                radius=float(radius),
+                recentre=recentre,
+                stamps=len(images),
+                flagged=float((table["flags"] != "").mean()),
+                seconds=round(time.perf_counter() - start, 1),
+            )
+            yield found
+
+
+def figure(rows: list[dict], out: Path) -> None:
+    from matplotlib import colormaps
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(9, 3.4))
+    models = list(dict.fromkeys(r["model"] for r in rows))
+    colours = dict(zip(models, colormaps["tab10"].colors, strict=False))
+    fig = Figure(figsize=(10, 3.6))
     axes = fig.subplots(1, 3, sharey=True)
     for ax, key, title in zip(
         axes,
@@ -99,18 +111,25 @@ def figure(rows: list[dict], model: str, out: Path) -> None:
         ("isolated called isolated", "close blends found", "distant blends found"),
         strict=True,
     ):
-        for recentre, style in ((False, "o--"), (True, "s-")):
-            part = sorted((r for r in rows if r["recentre"] == recentre), key=lambda r: r["radius"])
-            x = [r["radius"] for r in part]
-            y = [100 * r[key]["rate"] for r in part]
-            err = [100 * r[key]["se"] for r in part]
-            ax.errorbar(x, y, err, fmt=style, capsize=3, label="re-centred" if recentre else "as cut")
+        for model in models:
+            for recentre, style in ((False, "o--"), (True, "s-")):
+                part = [r for r in rows if r["model"] == model and r["recentre"] == recentre]
+                part.sort(key=lambda r: r["radius"])
+                ax.errorbar(
+                    [r["radius"] for r in part],
+                    [100 * r[key]["rate"] for r in part],
+                    [100 * r[key]["se"] for r in part],
+                    fmt=style,
+                    color=colours[model],
+                    capsize=3,
+                    label=f"{model}, {'re-centred' if recentre else 'as cut'}",
+                )
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("central galaxy off the centre pixel (px)")
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("per cent (± binomial s.e.)")
-    axes[0].legend()
-    fig.suptitle(f"{model} on realistic stamps (σ 14.5) off-centre, p ≥ threshold", fontsize=11)
+    axes[0].legend(fontsize=7)
+    fig.suptitle("realistic stamps (σ 14.5) off-centre, p ≥ the model's threshold", fontsize=11)
     fig.tight_layout()
     fig.savefig(out, dpi=100)
 

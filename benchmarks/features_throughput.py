@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from blendhunter import engine, features
+from blendhunter import engine, features, splits
 from blendhunter.io import versions, write_json
 from blendhunter.machine import available_cores, cpu_info
 from blendhunter.stamps import StampSet, write_images
@@ -105,7 +105,7 @@ def simulated_stamps(n: int, sigma: float) -> tuple[np.ndarray, dict]:
     directory = (ROOT / catalogue["path"]).resolve()  # offline paths are relative to the repo root
     source = simulate.GalaxySource(str(directory), catalogue["file_name"], "parametric", seed=cfg["seed"])
     section = cfg["parametric"]
-    labels, split = simulate.labels_and_split(
+    labels, split = splits.labels_and_split(
         n, section["blend_fraction"], section["split"], cfg["seed"], "parametric"
     )
     logging.info("simulating %d parametric stamps from %s (not timed)", n, directory / catalogue["file_name"])

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-WINDOW_SIGMA = 2.0  # px: SEP's window; reaches light ~2 px off, smaller than a companion's distance
+WINDOW_SIGMA = 1.0  # px: SEP's window: converges from 2 px off; a wider one is pulled to close companions
 MAX_SHIFT = 3.0  # px: a farther centroid is another source, or none
 
 

@@ -17,7 +17,7 @@ import jsonschema
 import yaml
 
 from . import engine
-from .errors import ConfigError  # noqa: F401 (raised here, importable from here)
+from .errors import ConfigError
 from .features import INPUT_SIZE
 
 SIGMA_WILDCARD = r"[0-9]+(\.[0-9]+)?"  # the {sigma} wildcard of every output path

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import h5py
 
-from .errors import ResourceError  # noqa: F401 (raised here, importable from here)
-from .io import atomic_path, md5sum, write_json  # noqa: F401 (md5sum: importable from here)
+from .errors import ResourceError
+from .io import atomic_path, md5sum, write_json
 
 VGG16_CONV_LAYERS = tuple(
     f"block{block}_conv{conv}"
@@ -142,7 +142,8 @@ def download_cosmos(dest: str | Path, download: dict) -> Path:
 
 def catalogue_manifest(key: str, directory: str | Path, file_name: str, out: str | Path) -> dict:
     """Open the catalogue as the simulation will, draw one galaxy, record it."""
-    from .simulate import CatalogueError, GalaxySource
+    from .errors import CatalogueError
+    from .simulate import GalaxySource
 
     gal_type = GAL_TYPES[key]
     directory = Path(directory).resolve()

@@ -24,8 +24,7 @@ import numpy as np
 
 from . import psf as psf_model
 from . import seeds
-from .errors import CatalogueError  # noqa: F401 (raised here, importable from here)
-from .splits import SPLIT_CODES, chunk_bounds, labels_and_split  # noqa: F401 (re-exported)
+from .errors import CatalogueError
 
 log = logging.getLogger(__name__)
 

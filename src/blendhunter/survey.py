@@ -411,7 +411,8 @@ def simulate_image(cfg: dict, out: Path, truth_out: Path, side: int = 1000, spac
     separation; companion x2, y2) is written to `truth_out` as CSV."""
     from astropy.io import fits
 
-    from .simulate import GalaxySource, draw_chunk, labels_and_split
+    from .simulate import GalaxySource, draw_chunk
+    from .splits import labels_and_split
 
     per_row = (side - STAMP) // spacing
     n = per_row * per_row

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from astropy.io import fits
 
-from blendhunter import cli, engine, features, seeds, simulate, stamps, training
+from blendhunter import cli, engine, features, seeds, simulate, splits, stamps, training
 from blendhunter.io import md5sum, write_json
 
 from ..conftest import make_config
@@ -40,7 +40,7 @@ def network_input():
     cfg = make_config()
     res = cfg["resources"]["cosmos_parametric"]
     source = simulate.GalaxySource(res["path"], res["file_name"], "parametric", seed=cfg["seed"])
-    labels, _ = simulate.labels_and_split(N_INPUT, 0.5, None, cfg["seed"], "parametric")
+    labels, _ = splits.labels_and_split(N_INPUT, 0.5, None, cfg["seed"], "parametric")
     images, _ = simulate.draw_chunk(0, N_INPUT, labels, source, "parametric", cfg)
     images += stamps.noise(cfg["seed"], 15.0, 0, np.arange(N_INPUT), images.shape[1:])
     return features.preprocess(images, "png")
@@ -122,7 +122,7 @@ def sigma5_set(sigma5_cfg, tmp_path_factory):
     res = cfg["resources"]["cosmos_parametric"]
     source = simulate.GalaxySource(res["path"], res["file_name"], "parametric", seed=cfg["seed"])
     section = cfg["parametric"]
-    labels, split = simulate.labels_and_split(
+    labels, split = splits.labels_and_split(
         SIGMA5_STAMPS, section["blend_fraction"], section["split"], cfg["seed"], "parametric"
     )
     images, columns = simulate.draw_chunk(0, SIGMA5_STAMPS, labels, source, "parametric", cfg)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from blendhunter import centring, simulate, stamps
+from blendhunter import centring, simulate, splits, stamps
 
 from ..conftest import make_config
 from .conftest import run
@@ -56,7 +56,7 @@ def draw(cfg: dict, centring_spec: dict | None):
     cfg = {**cfg, "stamp": {**cfg["stamp"], **({"centring": centring_spec} if centring_spec else {})}}
     res = cfg["resources"]["cosmos_parametric"]
     source = simulate.GalaxySource(res["path"], res["file_name"], "parametric", seed=cfg["seed"])
-    labels, _ = simulate.labels_and_split(N, 0.5, None, cfg["seed"], "parametric")
+    labels, _ = splits.labels_and_split(N, 0.5, None, cfg["seed"], "parametric")
     return simulate.draw_chunk(0, N, labels, source, "parametric", cfg)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from blendhunter import domain, simulate, stamps
+from blendhunter import domain, simulate, splits, stamps
 
 from ..conftest import make_config
 
@@ -20,7 +20,7 @@ def realistic_stamps():
     cfg = make_config()
     res = cfg["resources"]["cosmos_real"]
     source = simulate.GalaxySource(res["path"], res["file_name"], "real", seed=cfg["seed"])
-    labels, _ = simulate.labels_and_split(N_REALISTIC, 0.5, None, cfg["seed"], "realistic")
+    labels, _ = splits.labels_and_split(N_REALISTIC, 0.5, None, cfg["seed"], "realistic")
     images, _ = simulate.draw_chunk(0, N_REALISTIC, labels, source, "realistic", cfg)
     images += stamps.noise(cfg["seed"], SIGMA, 0, np.arange(N_REALISTIC), images.shape[1:])
     return images[:, 7:-7, 7:-7]

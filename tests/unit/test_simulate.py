@@ -17,7 +17,7 @@ import pytest
 
 from blendhunter import config as bh_config
 from blendhunter import psf as psf_model
-from blendhunter import seeds, simulate, stamps
+from blendhunter import seeds, simulate, splits, stamps
 
 from ..conftest import make_config
 
@@ -51,7 +51,7 @@ def open_source(cfg: dict, kind: str) -> simulate.GalaxySource:
 
 def set_labels(cfg: dict, kind: str) -> np.ndarray:
     section = cfg[kind]
-    labels, _ = simulate.labels_and_split(
+    labels, _ = splits.labels_and_split(
         section["n_stamps"], section["blend_fraction"], None, cfg["seed"], kind
     )
     return labels
@@ -113,7 +113,7 @@ def test_stamps_do_not_depend_on_the_chunking(cfg, samples, kind):
     for chunk_size in (2, 4):
         parts = [
             simulate.draw_chunk(start, stop, labels, source, kind, cfg)[0]
-            for start, stop in simulate.chunk_bounds(n, chunk_size)
+            for start, stop in splits.chunk_bounds(n, chunk_size)
         ]
         assert np.array_equal(np.concatenate(parts), samples[kind].images[:n]), chunk_size
     # one at a time, last first, from yet another fresh catalogue
@@ -296,7 +296,7 @@ def write_chunks(directory, sample, cfg, bounds, digests=None):
 
 def test_merged_chunks_give_the_set_in_order(cfg, samples, tmp_path):
     sample = samples["parametric"]
-    bounds = simulate.chunk_bounds(len(sample.meta), 25)
+    bounds = splits.chunk_bounds(len(sample.meta), 25)
     paths = write_chunks(tmp_path, sample, cfg, bounds)
     split = np.arange(len(sample.meta)) % 3
     master = tmp_path / "noiseless.h5"
@@ -310,7 +310,7 @@ def test_merged_chunks_give_the_set_in_order(cfg, samples, tmp_path):
 
 def test_merge_refuses_stale_chunks(cfg, samples, tmp_path):
     sample = samples["parametric"]
-    bounds = simulate.chunk_bounds(len(sample.meta), 25)
+    bounds = splits.chunk_bounds(len(sample.meta), 25)
     paths = write_chunks(tmp_path, sample, cfg, bounds, digests={1: "old"})
     master = tmp_path / "noiseless.h5"
     with pytest.raises(ValueError, match="another configuration"):

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from blendhunter import config as bh_config
-from blendhunter import layout, seeds, simulate, stamps
+from blendhunter import layout, seeds, simulate, splits, stamps
 
 from ..conftest import (
     REPO,
@@ -140,7 +140,7 @@ def test_workflow_stamps_are_the_package_stamps(cfg, full_run, kind):
     chunks = [stamps.StampSet(full_run / p) for p in chunk_paths(cfg, kind)]
     assert np.array_equal(np.concatenate([c.images(c.indices()) for c in chunks]), everything)
     assert [c.attrs["first_index"] for c in chunks] == [
-        a for a, _ in simulate.chunk_bounds(cfg[kind]["n_stamps"], cfg[kind]["chunk_size"])
+        a for a, _ in splits.chunk_bounds(cfg[kind]["n_stamps"], cfg[kind]["chunk_size"])
     ]
 
     entry = cfg["resources"]["cosmos_parametric" if kind == "parametric" else "cosmos_real"]

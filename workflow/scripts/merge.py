@@ -3,7 +3,7 @@
 import logging
 
 from blendhunter import config as bh_config
-from blendhunter import simulate, stamps
+from blendhunter import splits, stamps
 from blendhunter.logs import run
 
 
@@ -11,7 +11,7 @@ def main(smk):
     kind, cfg = smk.params.kind, smk.config
     section = cfg[kind]
     split = section.get("split")  # the realistic set is all test
-    labels, codes = simulate.labels_and_split(
+    labels, codes = splits.labels_and_split(
         section["n_stamps"], section["blend_fraction"], split, cfg["seed"], kind
     )
     digest = bh_config.digest(bh_config.simulation_section(cfg, kind))

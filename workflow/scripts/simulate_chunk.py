@@ -4,7 +4,7 @@ import json
 import logging
 
 from blendhunter import config as bh_config
-from blendhunter import simulate, stamps
+from blendhunter import simulate, splits, stamps
 from blendhunter.logs import run
 
 GAL_TYPE = {"parametric": "parametric", "realistic": "real"}
@@ -15,8 +15,8 @@ def main(smk):
     manifest = json.loads(open(smk.input.catalogue).read())
     source = simulate.GalaxySource(manifest["dir"], manifest["file_name"], GAL_TYPE[kind], seed=cfg["seed"])
     section = cfg[kind]
-    start, stop = simulate.chunk_bounds(section["n_stamps"], section["chunk_size"])[int(smk.wildcards.chunk)]
-    labels, _ = simulate.labels_and_split(
+    start, stop = splits.chunk_bounds(section["n_stamps"], section["chunk_size"])[int(smk.wildcards.chunk)]
+    labels, _ = splits.labels_and_split(
         section["n_stamps"], section["blend_fraction"], None, cfg["seed"], kind
     )
     logging.getLogger(__name__).info(
