@@ -444,6 +444,7 @@ def simulate_image(cfg: dict, out: Path, truth_out: Path, side: int = 1000, spac
 def main(argv: list[str] | None = None) -> int:
     """python -m blendhunter.survey IMAGE.fits TRUTH.csv [--configfile ...]: a test image."""
     import argparse
+    import sys
 
     from . import config as bh_config
 
@@ -457,7 +458,13 @@ def main(argv: list[str] | None = None) -> int:
         default=[Path("config/config.yaml"), Path("config/offline.yaml")],
     )
     args = parser.parse_args(argv)
-    truth = simulate_image(bh_config.load(*args.configfile), args.image, args.truth)
+    from .errors import BlendHunterError
+
+    try:
+        truth = simulate_image(bh_config.load(*args.configfile), args.image, args.truth)
+    except BlendHunterError as err:  # a config or catalogue problem: one line
+        print(f"python -m blendhunter.survey: error: {err}", file=sys.stderr)
+        return 2
     blended = int(truth["label"].sum())
     print(f"{args.image}: {len(truth)} galaxies, {blended} of them blended; truth in {args.truth}")
     return 0
