@@ -28,8 +28,7 @@ rule train_head:
     params:
         training=lambda wildcards: layout.training_settings(config, wildcards.sigma),
         threshold=config["classify"]["threshold"],
-        calibration_sigmas=config["parametric"]["sigmas"],
-        calibration_stamps=config["features"]["calibration_stamps"],
+        int8_calibration=layout.int8_calibration(config, "params"),
     script:
         "../workflow/scripts/train_head.py"
 

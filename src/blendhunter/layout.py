@@ -216,13 +216,16 @@ def engine_model(config: dict, weights: str | None = None) -> dict:
 
 
 def int8_calibration(config: dict, part: str) -> dict:
-    """train_head's extra input (the noiseless master) and output (the int8 model's
-    calibration stamps in the head's directory) when its features are int8, so that
-    `classify` can rebuild that int8 model from the public weights anywhere."""
+    """train_head's extra input (the noiseless master), params (the calibration recipe) and
+    output (the int8 model's calibration stamps in the head's directory) when its features
+    are int8, so that `classify` can rebuild that int8 model from the public weights
+    anywhere."""
     if config["features"]["precision"] != "int8":
-        return {}
+        return {}  # nothing, so that float32 heads do not rerun when a noise level is added
     if part == "input":
         return {"master": PARAMETRIC_MASTER}
+    if part == "params":  # the recipe of rule vgg16_int8's calibration
+        return {"sigmas": config["parametric"]["sigmas"], "n": config["features"]["calibration_stamps"]}
     return {"int8_calibration": f"{MODEL_DIR}/{features.INT8_CALIBRATION_FILE}"}
 
 

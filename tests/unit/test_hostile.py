@@ -56,6 +56,12 @@ def model_copy(kit: Kit, tmp: Path, metadata=None, calibration=None, head: bytes
     return model
 
 
+def bare(kit: Kit, tmp: Path) -> Path:
+    """A copy of the weights with nothing exported beside it."""
+    (tmp / "bare").mkdir()
+    return Path(shutil.copy(kit.weights, tmp / "bare" / "vgg16_notop.h5"))
+
+
 def stamps_case(make):
     """A classify case whose stamps file is made by make(tmp)."""
     return lambda kit, tmp: (make(tmp), ["--model", kit.model])
@@ -182,8 +188,16 @@ CLASSIFY_CASES = {
     "temperature-text": (model_case(calibration='{"temperature": "1.0"}'), "temperature '1.0'"),
     "temperature-bool": (model_case(calibration='{"temperature": true}'), "temperature True"),
     "calibration-list": (model_case(calibration="[]"), "unreadable calibration"),
-    "int8-away-from-campaign": (
-        model_case(metadata=meta(precision="int8")),
+    "int8-away-from-campaign": (  # weights of their own: no int8 model beside them
+        lambda kit, tmp: (
+            kit.cube,
+            [
+                "--model",
+                model_copy(kit, tmp, metadata=meta(precision="int8")),
+                "--vgg16-weights",
+                bare(kit, tmp),
+            ],
+        ),
         "calibrated on its campaign's training stamps",
     ),
     # the weights

@@ -51,11 +51,11 @@ def main(smk):
         smk.output.metadata, {**metadata, "n_train": int(len(y_train)), "n_validation": int(len(y_val))}
     )
     if "int8_calibration" in smk.output.keys():  # the int8 model's recipe travels with the head
-        p = smk.params
+        recipe = smk.params.int8_calibration
         stamps = features.calibration_stamps(
-            smk.input.master, p.calibration_sigmas, smk.config["seed"], p.calibration_stamps
+            smk.input.master, recipe["sigmas"], smk.config["seed"], recipe["n"]
         )
-        attrs = {"sigmas": list(map(float, p.calibration_sigmas)), "preprocessing": metadata["preprocessing"]}
+        attrs = {"sigmas": list(map(float, recipe["sigmas"])), "preprocessing": metadata["preprocessing"]}
         features.write_int8_calibration(smk.output.int8_calibration, stamps, attrs)
 
 
