@@ -12,7 +12,7 @@ LABEL=MODEL (a shipped name or a head's directory).
 
     .venv/bin/python benchmarks/centring.py --model cfis-sigma15 \\
         --weights ../shared/weights/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5 \\
-        0=r0.h5 1=r1.h5 2=r2.h5 --json benchmarks/centring.json --figure benchmarks/centring.png
+        0=r0.h5 1=r1.h5 2=r2.h5 --json docs/centring/centring.json --figure docs/centring/centring.png
 """
 
 from __future__ import annotations
