@@ -236,6 +236,20 @@ def kit(tmp_path_factory, weights, exported):
     )
 
 
+def image_argv(kit: Kit, out: Path) -> list:
+    """`blendhunter classify-image` with the kit's weights and head, writing `out`."""
+    return [
+        "classify-image",
+        "--quiet",
+        "--vgg16-weights",
+        kit.weights,
+        "--model",
+        kit.model,
+        "--output",
+        out,
+    ]
+
+
 def run(argv, capsys) -> tuple[int, str]:
     try:
         status = cli.main([str(a) for a in argv])

@@ -10,7 +10,7 @@ import pytest
 from blendhunter import centring, simulate, splits, stamps
 
 from ..conftest import make_config
-from .conftest import run
+from .conftest import image_argv, run
 
 DRAWS = 4000
 
@@ -97,16 +97,7 @@ def test_classify_image_recentres_a_source_given_2_px_off(kit, tmp_path, capsys)
     off = truth.assign(x=truth["x"] + 2 * np.cos(angle), y=truth["y"] + 2 * np.sin(angle))
     off.to_csv(tmp_path / "off.csv", index=False)
     out = tmp_path / "out.csv"
-    argv = [
-        "classify-image",
-        "--quiet",
-        "--vgg16-weights",
-        kit.weights,
-        "--model",
-        kit.model,
-        "--output",
-        out,
-    ]
+    argv = image_argv(kit, out)
     status, err = run([*argv, "--catalogue", tmp_path / "off.csv", kit.image], capsys)
     assert status == 0, err
     table = pd.read_csv(out, keep_default_na=False)

@@ -20,7 +20,7 @@ from blendhunter import shipped, training
 from blendhunter.errors import ConfigError
 
 from ..conftest import REPO
-from .conftest import SIGMA, Kit, N, fits_cube, galaxies, image_with_sources, run
+from .conftest import SIGMA, Kit, N, fits_cube, galaxies, image_argv, image_with_sources, run
 
 
 def assert_one_line_error(status: int, err: str, named: str) -> None:
@@ -548,16 +548,7 @@ def test_classify_image_hostile_input_gives_one_line_and_no_output(case, kit, tm
         out = Path(extra[at + 1])
         extra = extra[:at] + extra[at + 2 :]
     before = {p: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
-    argv = [
-        "classify-image",
-        "--quiet",
-        "--vgg16-weights",
-        kit.weights,
-        "--model",
-        kit.model,
-        "--output",
-        out,
-    ]
+    argv = image_argv(kit, out)
     status, err = run([*argv, *extra], capsys)
     assert_one_line_error(status, err, named)
     after = {p: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
@@ -570,16 +561,7 @@ def test_a_weight_map_given_as_the_image_is_flagged(kit, tmp_path, capsys):
         tmp_path, np.full((240, 240), 1 / SIGMA**2, np.float32) + image_with_sources()[0] * 1e-6
     )
     out = tmp_path / "out.csv"
-    argv = [
-        "classify-image",
-        "--quiet",
-        "--vgg16-weights",
-        kit.weights,
-        "--model",
-        kit.model,
-        "--output",
-        out,
-    ]
+    argv = image_argv(kit, out)
     status, err = run([*argv, "--catalogue", kit.catalogue, weight], capsys)
     assert status == 0, err
     table = pd.read_csv(out, keep_default_na=False)
