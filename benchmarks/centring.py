@@ -27,7 +27,7 @@ import numpy as np
 
 
 def rates(truth, separation, p, threshold, close_separation=10.0) -> dict:
-    from blendhunter.scores import auc
+    from blendhunter.evaluation.scores import auc
 
     blended = p >= threshold
     subsets = {
@@ -76,7 +76,7 @@ def main(argv=None) -> int:
 def score_sets(model, sets: list[str]):
     """The rates of one model on each radius=stamps.h5, as cut and re-centred."""
     from blendhunter.classify import classify_stamps
-    from blendhunter.stamps import StampSet
+    from blendhunter.simulation.stamps import StampSet
 
     for spec in sets:
         radius, path = spec.split("=", 1)

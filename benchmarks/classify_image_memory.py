@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from astropy.io import fits
 
-from blendhunter.machine import cpu_info
+from blendhunter.network.machine import cpu_info
 
 ROOT = Path(__file__).resolve().parents[1]
 SIDE = 2000

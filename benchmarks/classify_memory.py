@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from astropy.io import fits
 
-from blendhunter.machine import cpu_info
+from blendhunter.network.machine import cpu_info
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -16,7 +16,7 @@ stamps on disk to features on disk:
 
   png                 the paper's pipeline: 8-bit PNG files, keras image_dataset_from_directory,
                       TensorFlow VGG-16 (float32), np.save
-  tensorflow/float32  blendhunter.features.write_features with the Keras model (the reference)
+  tensorflow/float32  blendhunter.network.features.write_features with the Keras model (the reference)
   tensorflow/bfloat16 the same under Keras mixed_bfloat16
   onnxruntime/float32 the same model exported to ONNX, run by ONNX Runtime
   onnxruntime/int8    the ONNX model after static int8 quantization (calibrated on 256 of the stamps)
@@ -45,10 +45,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from blendhunter import engine, features, splits
 from blendhunter.io import versions, write_json
-from blendhunter.machine import available_cores, cpu_info
-from blendhunter.stamps import StampSet, write_images
+from blendhunter.network import engine, features
+from blendhunter.network.machine import available_cores, cpu_info
+from blendhunter.simulation import splits
+from blendhunter.simulation.stamps import StampSet, write_images
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_WEIGHTS = (ROOT / "../shared/weights/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5").resolve()
@@ -98,7 +99,8 @@ def stamps_from_file(path: Path, n: int) -> tuple[np.ndarray, dict]:
 
 def simulated_stamps(n: int, sigma: float) -> tuple[np.ndarray, dict]:
     """n parametric COSMOS stamps drawn with the package's GalSim simulation, plus noise."""
-    from blendhunter import config, simulate, stamps
+    from blendhunter.simulation import simulate, stamps
+    from blendhunter.workflow import config
 
     cfg = config.load(ROOT / "config/config.yaml", ROOT / "config/offline.yaml")
     catalogue = cfg["resources"]["cosmos_parametric"]

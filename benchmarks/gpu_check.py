@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from blendhunter import features, jax_engine
+from blendhunter.network import features, jax_engine
 
 AGREEMENT = 1e-5
 LAYERS = ("block5_pool", "block3_pool")

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from blendhunter import config, features, training
+from blendhunter.network import features, training
+from blendhunter.workflow import config
 
 ROOT = Path(__file__).resolve().parents[1]
 MODES = {"step-by-step": False, "whole-epoch": True}

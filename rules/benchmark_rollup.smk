@@ -5,10 +5,10 @@
 # No cycle and nothing stale: the roll-up's input is every other final output,
 # so it runs after every job of the campaign; the files it reads are not inputs
 # but the benchmark files of the jobs in Snakemake's own DAG of this config
-# (blendhunter.jobgraph), so files left by an earlier, larger config are ignored.
+# (blendhunter.workflow.jobgraph), so files left by an earlier, larger config are ignored.
 # Included last: it sees every rule defined before it.
 
-from blendhunter import cluster as bh_cluster
+from blendhunter.workflow import cluster as bh_cluster
 
 
 rule benchmark_rollup:
@@ -29,5 +29,5 @@ rule benchmark_rollup:
 
 
 # The config's slurm.partition / slurm.account on every rule (see
-# src/blendhunter/cluster.py); after every rule is defined.
+# src/blendhunter/workflow/cluster.py); after every rule is defined.
 bh_cluster.apply_slurm_resources(workflow, config)

@@ -4,11 +4,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-from blendhunter import config as bh_config
-from blendhunter import inputs as bh_inputs
-from blendhunter import training as bh_training
-from blendhunter import units as bh_units
-from blendhunter import layout
+from blendhunter.workflow import config as bh_config
+from blendhunter.workflow import inputs as bh_inputs
+from blendhunter.network import training as bh_training
+from blendhunter.workflow import units as bh_units
+from blendhunter.workflow import layout
 
 try:
     bh_config.validate(config)
@@ -26,9 +26,9 @@ REALISATIONS = layout.realisations(config)
 NEAREST_SIGMA = layout.nearest_level(config)
 PRETRAINING_REALISATIONS = REALISATIONS[: config["pretraining"]["realisations"]]
 CONDA_ENV = "../envs/blendhunter.yaml"
-# What each rule's run time scales with (blendhunter.units), set next to the rule;
+# What each rule's run time scales with (blendhunter.workflow.units), set next to the rule;
 # rules without an entry are fixed-cost. The benchmark roll-up and the cost
-# projection read it with the job graph (blendhunter.jobgraph).
+# projection read it with the job graph (blendhunter.workflow.jobgraph).
 WORK_UNITS = {}
 
 

@@ -60,7 +60,7 @@ rule summarise_sigma:
 
 # BlendHunter against SEP as a referee would have it: SEP's failures both ways,
 # combined uncertainties, a bootstrap over the realistic set's real galaxies, and
-# BlendHunter at SEP's false-positive rate (blendhunter.comparison).
+# BlendHunter at SEP's false-positive rate (blendhunter.evaluation.comparison).
 rule sep_comparison:
     input:
         parametric_sets=per_set(layout.PARAMETRIC_SET),
@@ -100,7 +100,7 @@ rule sep_comparison:
         "../workflow/scripts/sep_comparison.py"
 
 
-# BlendHunter and SEP together (blendhunter.combination): thresholds and the combiner
+# BlendHunter and SEP together (blendhunter.evaluation.combination): thresholds and the combiner
 # are fitted on each head's validation split, scored on its test split and the realistic set.
 rule combination:
     input:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from blendhunter import config as bh_config
+from blendhunter.workflow import config as bh_config
 
 from .helpers import Handler
 

@@ -8,7 +8,7 @@ import tomllib
 
 import yaml
 
-from blendhunter import config as bh_config
+from blendhunter.workflow import config as bh_config
 
 from .conftest import REPO
 
@@ -49,7 +49,7 @@ def test_requires_python_admits_no_python_the_pins_exclude():
 
 def test_config_readme_is_generated_from_the_schema():
     """Fails when a key, default or description changes without
-    `python -m blendhunter.config --readme config/README.md`."""
+    `python -m blendhunter.workflow.config --readme config/README.md`."""
     committed = (REPO / "config" / "README.md").read_text()
     assert committed == bh_config.reference_markdown(REPO / "config" / "config.yaml")
     for key in ("features.layer", "parametric.sigmas", "sep.thresh", "classify.threshold"):

@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import BlendHunterError, InputError
-from .features import INPUT_SIZE
+from blendhunter.errors import BlendHunterError, InputError
+from blendhunter.network.features import INPUT_SIZE
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ class StampSource:
         self._read = read
 
     def _open_hdf5(self) -> None:
-        from .stamps import StampSet
+        from blendhunter.simulation.stamps import StampSet
 
         hint = "give a stamp file made by the workflow (results/stamps/...) or a FITS cube"
         try:
@@ -150,7 +150,7 @@ def pad_like_training(stamps: np.ndarray, mode: str = "noise", seed: int = 0, fi
     so with mode 'noise' the border gets Gaussian noise of each stamp's own
     (edge-estimated) sigma, from a stream per stamp index (the same whatever the
     batch size); 'zeros' leaves it empty."""
-    from .features import border_sigma, pad_stamps
+    from blendhunter.network.features import border_sigma, pad_stamps
 
     if stamps.shape[1] == INPUT_SIZE:
         return stamps
@@ -172,8 +172,8 @@ def pad_like_training(stamps: np.ndarray, mode: str = "noise", seed: int = 0, fi
 
 def head_dirs(model: Path) -> list[Path]:
     """The head directories of a model: itself, or the realisations (real*/) of a noise level."""
-    from . import shipped
-    from .training import HEAD_FILE
+    from blendhunter import shipped
+    from blendhunter.network.training import HEAD_FILE
 
     if (model / HEAD_FILE).is_file():
         return [model]
@@ -194,7 +194,7 @@ def head_dirs(model: Path) -> list[Path]:
 
 def _load_head_dir(model_dir: Path):
     """A head, or an InputError that says which file is damaged."""
-    from .training import HEAD_FILE, load_head
+    from blendhunter.network.training import HEAD_FILE, load_head
 
     try:
         return load_head(model_dir)
@@ -217,8 +217,8 @@ def _read_json(path: Path, what: str) -> dict:
 
 def check_metadata(metadata: dict, where: str) -> dict:
     """The recipe of the head's features, each key present and known."""
-    from .engine import ENGINES, PRECISIONS
-    from .features import LAYERS, PREPROCESSING
+    from blendhunter.network.engine import ENGINES, PRECISIONS
+    from blendhunter.network.features import LAYERS, PREPROCESSING
 
     known = {
         "preprocessing": PREPROCESSING,
@@ -241,7 +241,7 @@ def check_metadata(metadata: dict, where: str) -> dict:
 
 
 def read_model_metadata(model_dir: Path) -> dict:
-    from .training import HEAD_FILE, METADATA_FILE
+    from blendhunter.network.training import HEAD_FILE, METADATA_FILE
 
     for name in (HEAD_FILE, METADATA_FILE):
         if not (model_dir / name).is_file():
@@ -280,7 +280,7 @@ def check_temperature(value, where: str) -> float:
 
 
 def read_temperature(model_dir: Path) -> float:
-    from .training import CALIBRATION_FILE
+    from blendhunter.network.training import CALIBRATION_FILE
 
     path = model_dir / CALIBRATION_FILE
     if not path.is_file():
@@ -293,13 +293,13 @@ def read_temperature(model_dir: Path) -> float:
 
 def head_layer(metadata: dict) -> str:
     """The VGG-16 layer the head was trained on (heads made before features.layer: the paper's)."""
-    from .features import DEFAULT_LAYER
+    from blendhunter.network.features import DEFAULT_LAYER
 
     return metadata.get("layer", DEFAULT_LAYER)
 
 
 def _shipped_model(name: str, calibrated: bool):
-    from . import shipped
+    from blendhunter import shipped
 
     try:
         card = shipped.card(name)
@@ -326,7 +326,7 @@ def _shipped_model(name: str, calibrated: bool):
 def open_model(model: str, calibrated: bool = False) -> tuple[dict, list, list[float], Path | None]:
     """(metadata, head loaders, temperatures, the first head's directory) of a model: a
     shipped model's name, a head's directory or a noise level's (its realisations averaged)."""
-    from . import shipped
+    from blendhunter import shipped
 
     if model in shipped.names() and not Path(model).exists():
         return _shipped_model(model, calibrated)
@@ -343,7 +343,7 @@ def train_sigma(metadata: dict) -> float:
 
 
 def check_weights(path: str | Path) -> None:
-    from .inputs import ResourceError, check_vgg16_weights
+    from blendhunter.workflow.inputs import ResourceError, check_vgg16_weights
 
     try:
         check_vgg16_weights(path)
@@ -389,7 +389,7 @@ def _engine(
     name: str, weights: str, weights_md5: str, precision: str, threads: int, layer: str, int8: str | None
 ):
     """One engine per weights file (by content), kept for the next model of the process."""
-    from . import engine
+    from blendhunter.network import engine
 
     exported = int8
     if name == "onnxruntime" and precision == "float32":
@@ -400,8 +400,8 @@ def _engine(
 def _int8_model(metadata: dict, weights, home: Path | None) -> str | None:
     """The int8 model beside the weights (the campaign's own), else the one rebuilt into the
     cache from the calibration stamps the head carries; None: neither (load says why)."""
-    from . import engine
-    from .features import INT8_CALIBRATION_FILE
+    from blendhunter.network import engine
+    from blendhunter.network.features import INT8_CALIBRATION_FILE
 
     layer = head_layer(metadata)
     if engine.model_paths(weights, layer)["int8"].is_file() or home is None:
@@ -422,8 +422,8 @@ def load_engine(
 ):
     """The model's feature engine and precision (or the ones asked for), ready to run; `home`:
     the head's directory, whose int8 calibration stamps rebuild an int8 model."""
-    from . import engine
-    from .io import md5sum
+    from blendhunter.io import md5sum
+    from blendhunter.network import engine
 
     name = engine_name or metadata.get("engine", "tensorflow")
     precision = precision or metadata["precision"]
@@ -462,8 +462,8 @@ class Classifier:
         batch_size: int = 256,
     ) -> Classifier:
         """A shipped model's name, a head's directory or a noise level's, with its engine."""
-        from .features import feature_shape
-        from .io import md5sum
+        from blendhunter.io import md5sum
+        from blendhunter.network.features import feature_shape
 
         check_threads(threads)
         metadata, loaders, temperatures, home = open_model(model, calibrated)
@@ -490,8 +490,8 @@ class Classifier:
 
     def p_blend(self, stamps: np.ndarray) -> np.ndarray:
         """(heads, n) probabilities of stamps (n, 65, 65), already padded."""
-        from . import features, training
-        from .scores import apply_temperature
+        from blendhunter.evaluation.scores import apply_temperature
+        from blendhunter.network import features, training
 
         x = features.extract(
             self.infer, stamps, self.metadata["preprocessing"], self.batch_size, head_layer(self.metadata)
@@ -507,7 +507,7 @@ class Classifier:
 
 def labels(p_blend: np.ndarray, flags: pd.Series, threshold: float) -> np.ndarray:
     """blended / isolated by the threshold, out_of_domain where the domain check flagged."""
-    from .training import label_names
+    from blendhunter.network.training import label_names
 
     return np.where(flags.to_numpy() != "", OUT_OF_DOMAIN, label_names(p_blend, threshold))
 
@@ -522,7 +522,7 @@ def score_batch(
     """(p_blend of each head (heads, n), domain columns) of stamps (n, 51 or 65, same);
     with `recentre`, each stamp is first moved to put its source's light on the centre
     pixel (the shift is written in shift_x, shift_y)."""
-    from . import centring, domain
+    from blendhunter import centring, domain
 
     if recentre:
         stamps, shift_x, shift_y, ok = centring.recentre_stamps(stamps)
@@ -590,7 +590,7 @@ def classify_file(
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> None:
     """CSV or FITS by the extension, atomically; anything else is refused before."""
-    from .io import atomic_path
+    from blendhunter.io import atomic_path
 
     path = Path(path)
     with atomic_path(path) as tmp:

@@ -18,10 +18,10 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__
-from .engine import ENGINES, PRECISIONS
-from .errors import BlendHunterError, InputError
-from .survey import __doc__ as SURVEY_DOC
+from blendhunter import __version__
+from blendhunter.errors import BlendHunterError, InputError
+from blendhunter.network.engine import ENGINES, PRECISIONS
+from blendhunter.survey import __doc__ as SURVEY_DOC
 
 CLASSIFY_DOC = """`blendhunter classify`: a trained model on your own stamps.
 
@@ -98,8 +98,8 @@ def report(text: str, flag_summary: str, strict: bool) -> int:
 
 
 def classify(args: argparse.Namespace) -> int:
-    from . import domain, shipped
-    from .classify import Classifier, StampSource, classify_file, write_table
+    from blendhunter import domain, shipped
+    from blendhunter.classify import Classifier, StampSource, classify_file, write_table
 
     out = Path(args.output)
     check_output(out, "--output", [args.stamps], args.overwrite, TABLE_SUFFIXES)
@@ -122,8 +122,8 @@ def classify(args: argparse.Namespace) -> int:
 
 
 def classify_image(args: argparse.Namespace) -> int:
-    from . import domain, survey
-    from .classify import write_table
+    from blendhunter import domain, survey
+    from blendhunter.classify import write_table
 
     out = Path(args.output)
     inputs = [args.image, args.catalogue, args.weight, args.rms]
@@ -165,7 +165,7 @@ def classify_image(args: argparse.Namespace) -> int:
 
 
 def list_models(args: argparse.Namespace) -> int:
-    from . import shipped
+    from blendhunter import shipped
 
     names = shipped.names()
     if not names:
@@ -203,7 +203,7 @@ def positive_float(text: str) -> float:
 
 
 def threads(text: str) -> int:
-    from .classify import usable_cores
+    from blendhunter.classify import usable_cores
 
     value, cores = int(text), usable_cores()
     if not 0 <= value <= cores:

@@ -176,14 +176,14 @@ def thresholds_report(
 ) -> pd.DataFrame:
     """Per stamp file: the quantiles of each measure and the share of stamps flagged, to
     choose and check the thresholds above (a split name reads only that split)."""
-    from .stamps import StampSet
+    from blendhunter.simulation.stamps import StampSet
 
     rows = []
     for path in paths:
         stamp_set = StampSet(path)
         index = np.arange(len(stamp_set))
         if split is not None and "split" in stamp_set.meta:
-            from .splits import SPLIT_CODES
+            from blendhunter.simulation.splits import SPLIT_CODES
 
             index = index[stamp_set.meta["split"].to_numpy() == SPLIT_CODES[split]]
         images = stamp_set.images(index)

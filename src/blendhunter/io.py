@@ -12,7 +12,7 @@ import zipfile
 from importlib import metadata
 from pathlib import Path
 
-from .errors import DamagedFileError, FileAccessError
+from blendhunter.errors import DamagedFileError, FileAccessError
 
 # What a damaged file raises when read: h5py and Keras raise OSError, KeyError or
 # ValueError, a cut-short zip (.keras) BadZipFile, pandas ParserError (a ValueError).

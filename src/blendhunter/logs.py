@@ -6,7 +6,7 @@ import logging
 import sys
 import time
 
-from .errors import BlendHunterError
+from blendhunter.errors import BlendHunterError
 
 
 def configure(log_path: str | None = None, level: int = logging.INFO) -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .metrics import REPORTED_SUBSETS
+from blendhunter.evaluation.metrics import REPORTED_SUBSETS
 
 CARD_FILE = "card.json"
 WEIGHTS_FILE = "weights.npz"
@@ -58,7 +58,7 @@ def recommended() -> str | None:
 
 def load(name: str):
     """The Keras head of a shipped model, its float16 weights cast back to float32."""
-    from .training import build_head
+    from blendhunter.network.training import build_head
 
     meta = card(name)
     with np.load(folder() / name / WEIGHTS_FILE) as stored:
@@ -93,7 +93,7 @@ def _bundle_scores(bundle: Path, sigma: float, realisation: int) -> dict:
 
 def export(name: str, model_dir: Path, bundle: Path, out_root: Path, recommended: bool, note: str) -> Path:
     """Write a shipped model from a workflow head and the bundle of its campaign."""
-    from .training import load_head
+    from blendhunter.network.training import load_head
 
     metadata = json.loads((model_dir / "metadata.json").read_text())
     calibration = json.loads((model_dir / "calibration.json").read_text())

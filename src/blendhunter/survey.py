@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from blendhunter.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -273,8 +273,8 @@ def nearest_model(sigma_local: np.ndarray, models: dict[str, float]) -> np.ndarr
 def image_models(models: list[str] | None) -> dict[str, float]:
     """Model name -> training sigma: the given ones, else the shipped models of the
     recommended one's features (layer and input); each source takes the nearest."""
-    from . import shipped
-    from .classify import open_model, train_sigma
+    from blendhunter import shipped
+    from blendhunter.classify import open_model, train_sigma
 
     if models:
         return {m: train_sigma(open_model(m)[0]) for m in models}
@@ -314,9 +314,9 @@ def flag_sources(
 ) -> Flags:
     """The blend flags of an image's sources (module docstring); classifier_options go to
     Classifier.from_model (vgg16_weights, calibrated, engine, precision, threads, ...)."""
-    from .centring import fourier_shift, windowed_centroids
-    from .classify import Classifier, labels, pad_like_training
-    from .domain import add_flag, check
+    from blendhunter.centring import fourier_shift, windowed_centroids
+    from blendhunter.classify import Classifier, labels, pad_like_training
+    from blendhunter.domain import add_flag, check
 
     image = read_image(image_path, hdu)
     back, sigma = noise_maps(image, weight, rms)
@@ -383,7 +383,7 @@ def plot(image: Image, back: np.ndarray, x, y, p_blend, out: Path, threshold: fl
     from matplotlib.colors import Normalize
     from matplotlib.figure import Figure
 
-    from .io import atomic_path
+    from blendhunter.io import atomic_path
 
     data = image.data - back
     scale = np.nanpercentile(data, 99.5) or 1.0
@@ -411,8 +411,8 @@ def simulate_image(cfg: dict, out: Path, truth_out: Path, side: int = 1000, spac
     separation; companion x2, y2) is written to `truth_out` as CSV."""
     from astropy.io import fits
 
-    from .simulate import GalaxySource, draw_chunk
-    from .splits import labels_and_split
+    from blendhunter.simulation.simulate import GalaxySource, draw_chunk
+    from blendhunter.simulation.splits import labels_and_split
 
     per_row = (side - STAMP) // spacing
     n = per_row * per_row
@@ -446,7 +446,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
     import sys
 
-    from . import config as bh_config
+    from blendhunter.workflow import config as bh_config
 
     parser = argparse.ArgumentParser(description="Simulate a survey-like test image with its truth.")
     parser.add_argument("image", type=Path)
@@ -458,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
         default=[Path("config/config.yaml"), Path("config/offline.yaml")],
     )
     args = parser.parse_args(argv)
-    from .errors import BlendHunterError
+    from blendhunter.errors import BlendHunterError
 
     try:
         truth = simulate_image(bh_config.load(*args.configfile), args.image, args.truth)

@@ -16,10 +16,11 @@ import pandas as pd
 import pytest
 from astropy.io import fits
 
-from blendhunter import cli, engine, features, seeds, simulate, splits, stamps, training
+from blendhunter import cli
 from blendhunter.io import md5sum, write_json
-
-from ..conftest import make_config
+from blendhunter.network import engine, features, training
+from blendhunter.simulation import seeds, simulate, splits, stamps
+from tests.conftest import make_config
 
 # --- the engines' reference input ------------------------------------------------------------
 

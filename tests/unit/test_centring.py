@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from blendhunter import centring, simulate, splits, stamps
-
-from ..conftest import make_config
-from .conftest import image_argv, run
+from blendhunter import centring
+from blendhunter.simulation import simulate, splits, stamps
+from tests.conftest import make_config
+from tests.unit.conftest import image_argv, run
 
 DRAWS = 4000
 

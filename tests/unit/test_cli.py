@@ -15,10 +15,9 @@ import pytest
 from astropy.io import fits
 
 from blendhunter import classify as bh_classify
-from blendhunter import engine, features, training
 from blendhunter.io import write_json
-
-from .conftest import classify, tiny_head
+from blendhunter.network import engine, features, training
+from tests.unit.conftest import classify, tiny_head
 
 
 def test_classify_gives_the_same_labels_with_each_engine(model_dir, weights, exported, cube, tmp_path):
@@ -113,7 +112,7 @@ def test_classify_averages_the_heads_of_a_noise_level(noise_level, weights, expo
 
 
 def test_classify_calibrated_applies_each_heads_temperature(noise_level, weights, exported, cube, tmp_path):
-    from blendhunter.scores import apply_temperature
+    from blendhunter.evaluation.scores import apply_temperature
 
     raw = [classified(noise_level / f"real{r}", weights, cube, tmp_path / f"r{r}.csv") for r in (0, 1)]
     for r, temperature in ((0, 2.0), (1, 0.5)):

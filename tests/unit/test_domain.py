@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from blendhunter import domain, simulate, splits, stamps
-
-from ..conftest import make_config
+from blendhunter import domain
+from blendhunter.simulation import simulate, splits, stamps
+from tests.conftest import make_config
 
 N_REALISTIC = 300
 SIGMA = 14.5

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from blendhunter import stamps, training
-
-from .conftest import SIGMA, galaxies, run
+from blendhunter.network import training
+from blendhunter.simulation import stamps
+from tests.unit.conftest import SIGMA, galaxies, run
 
 VARIANTS = 75  # per kind of input; 4 kinds
 

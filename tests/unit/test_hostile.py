@@ -15,12 +15,12 @@ import pandas as pd
 import pytest
 from astropy.io import fits
 
-from blendhunter import config as bh_config
-from blendhunter import shipped, training
+from blendhunter import shipped
 from blendhunter.errors import ConfigError
-
-from ..conftest import REPO
-from .conftest import SIGMA, Kit, N, fits_cube, galaxies, image_argv, image_with_sources, run
+from blendhunter.network import training
+from blendhunter.workflow import config as bh_config
+from tests.conftest import REPO
+from tests.unit.conftest import SIGMA, Kit, N, fits_cube, galaxies, image_argv, image_with_sources, run
 
 
 def assert_one_line_error(status: int, err: str, named: str) -> None:

@@ -14,8 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from blendhunter import features, metrics, stamps, training
+from blendhunter.evaluation import metrics
 from blendhunter.io import DamagedFileError
+from blendhunter.network import features, training
+from blendhunter.simulation import stamps
 
 MESSAGE = "is damaged"
 
@@ -87,7 +89,7 @@ def test_a_rule_with_a_damaged_input_fails_with_one_line(tmp_path, feature_file)
     garbage(feature_file)
     script = f"""
 import types
-from blendhunter import features
+from blendhunter.network import features
 from blendhunter.logs import run
 smk = types.SimpleNamespace(log=[{str(tmp_path / "rule.log")!r}], rule="train_head", wildcards={{}})
 run(lambda s: features.read_features({str(feature_file)!r}, "train"), smk)

@@ -13,9 +13,8 @@ from astropy.table import Table
 from astropy.wcs import WCS
 
 from blendhunter import shipped, survey
-from blendhunter.scores import auc
-
-from ..conftest import make_config
+from blendhunter.evaluation.scores import auc
+from tests.conftest import make_config
 
 AUC_CATALOGUE = 0.95  # measured 0.9999 on this image (169 sources, half of them blends)
 

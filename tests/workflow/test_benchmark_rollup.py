@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from blendhunter import layout
+from blendhunter.workflow import layout
 
 from ..conftest import run_snakemake
 from ..helpers import write_tsv

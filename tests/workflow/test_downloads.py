@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from blendhunter import inputs
-from blendhunter.inputs import COSMOS_DOWNLOAD_DIR
+from blendhunter.workflow import inputs
+from blendhunter.workflow.inputs import COSMOS_DOWNLOAD_DIR
 
 from ..conftest import SHARED, make_config, run_snakemake, write_config
 from ..helpers import md5

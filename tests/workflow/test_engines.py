@@ -6,7 +6,7 @@ import h5py
 import numpy as np
 import pytest
 
-from blendhunter import layout
+from blendhunter.workflow import layout
 
 from ..conftest import make_config, run_snakemake, write_config
 from ..helpers import AGREEMENT, max_relative

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pytest
 
-from blendhunter import layout
+from blendhunter.workflow import layout
 
 from ..conftest import make_config, release, snakemake_command, snakemake_env, start_held_run, write_config
 

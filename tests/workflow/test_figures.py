@@ -8,7 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from blendhunter import layout, learning_curve, metrics, publish
+from blendhunter.evaluation import learning_curve, metrics
+from blendhunter.maintainer import publish
+from blendhunter.workflow import layout
 
 from ..conftest import REPO, make_config, run_snakemake, write_config
 from ..helpers import assert_image

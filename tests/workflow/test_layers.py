@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from blendhunter import layout, training
+from blendhunter.network import training
+from blendhunter.workflow import layout
 
 from ..conftest import make_config, run_snakemake, write_config
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from blendhunter import config as bh_config
-from blendhunter import layout
+from blendhunter.workflow import config as bh_config
+from blendhunter.workflow import layout
 
 from ..conftest import make_config, run_snakemake, write_config
 

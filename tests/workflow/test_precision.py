@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from blendhunter import engine as bh_engine
-from blendhunter import features, layout, training
-from blendhunter.stamps import StampSet
+from blendhunter.network import engine as bh_engine
+from blendhunter.network import features, training
+from blendhunter.simulation.stamps import StampSet
+from blendhunter.workflow import layout
 
 from ..conftest import make_config, run_snakemake, write_config
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from blendhunter import layout
+from blendhunter.workflow import layout
 
 from ..conftest import make_config, run_snakemake, write_config
 from .test_partial_rerun import dry_run, rules_of

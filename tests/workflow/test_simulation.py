@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from blendhunter import config as bh_config
-from blendhunter import layout, seeds, simulate, splits, stamps
+from blendhunter.simulation import seeds, simulate, splits, stamps
+from blendhunter.workflow import config as bh_config
+from blendhunter.workflow import layout
 
 from ..conftest import (
     REPO,

@@ -28,8 +28,9 @@ import numpy as np
 import pytest
 import yaml
 
-from blendhunter import config as bh_config
-from blendhunter import layout, stamps
+from blendhunter.simulation import stamps
+from blendhunter.workflow import config as bh_config
+from blendhunter.workflow import layout
 
 from ..conftest import REPO, make_config, run_snakemake, snakemake_command, snakemake_env, write_config
 from ..slurm.cluster import PARTITION, LocalSlurm, SlurmUnavailable, ensure_installed

@@ -2,7 +2,7 @@
 
 import logging
 
-from blendhunter import metrics
+from blendhunter.evaluation import metrics
 from blendhunter.logs import run
 
 

@@ -2,11 +2,11 @@
 
 import logging
 
-from blendhunter import jobgraph, rollup
 from blendhunter.io import atomic_path
 from blendhunter.logs import run
+from blendhunter.workflow import jobgraph, rollup
 
-log = logging.getLogger("blendhunter.rollup")
+log = logging.getLogger("blendhunter.workflow.rollup")
 
 
 def main(smk):

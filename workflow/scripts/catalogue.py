@@ -2,8 +2,8 @@
 
 import logging
 
-from blendhunter.inputs import COSMOS_DOWNLOAD_DIR, catalogue_manifest
 from blendhunter.logs import run
+from blendhunter.workflow.inputs import COSMOS_DOWNLOAD_DIR, catalogue_manifest
 
 
 def main(smk):

@@ -5,9 +5,10 @@ import logging
 
 import pandas as pd
 
-from blendhunter import combination, layout, metrics
+from blendhunter.evaluation import combination, metrics
+from blendhunter.evaluation.scores import read_scores
 from blendhunter.logs import run
-from blendhunter.scores import read_scores
+from blendhunter.workflow import layout
 
 log = logging.getLogger(__name__)
 

@@ -9,10 +9,11 @@ import math
 
 import pandas as pd
 
-from blendhunter import layout, metrics, plots
+from blendhunter.evaluation import metrics, plots
 from blendhunter.logs import run
-from blendhunter.splits import members
-from blendhunter.stamps import read_meta
+from blendhunter.simulation.splits import members
+from blendhunter.simulation.stamps import read_meta
+from blendhunter.workflow import layout
 
 
 def rows_for(meta, truth, path, test_sigma, **ids):

@@ -1,7 +1,7 @@
 """Rule download_cosmos: the public COSMOS 25.2 sample (resumed, checked, unpacked)."""
 
-from blendhunter.inputs import download_cosmos
 from blendhunter.logs import run
+from blendhunter.workflow.inputs import download_cosmos
 
 
 def main(smk):

@@ -6,10 +6,10 @@ set (SEP's realistic rows, the same in every file, have no train_sigma).
 
 import logging
 
-from blendhunter import metrics
+from blendhunter.evaluation import metrics
 from blendhunter.logs import run
-from blendhunter.splits import members
-from blendhunter.stamps import read_meta
+from blendhunter.simulation.splits import members
+from blendhunter.simulation.stamps import read_meta
 
 
 def main(smk):

@@ -1,9 +1,10 @@
 """Rules parametric_features, realistic_features: VGG-16 bottleneck features to HDF5."""
 
-from blendhunter import engine, features, seeds
 from blendhunter.io import md5sum
 from blendhunter.logs import run
-from blendhunter.stamps import StampSet
+from blendhunter.network import engine, features
+from blendhunter.simulation import seeds
+from blendhunter.simulation.stamps import StampSet
 
 
 def main(smk):

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from blendhunter import plots
+from blendhunter.evaluation import plots
 from blendhunter.logs import run
 
 

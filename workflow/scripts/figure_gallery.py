@@ -7,10 +7,10 @@ galaxy positions and SEP's detections marked.
 
 import numpy as np
 
-from blendhunter import metrics, plots, sep_baseline
-from blendhunter.features import to_png_levels
+from blendhunter.evaluation import metrics, plots, sep_baseline
 from blendhunter.logs import run
-from blendhunter.stamps import StampSet
+from blendhunter.network.features import to_png_levels
+from blendhunter.simulation.stamps import StampSet
 
 
 def main(smk):

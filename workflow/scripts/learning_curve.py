@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from blendhunter import learning_curve, metrics, plots
+from blendhunter.evaluation import learning_curve, metrics, plots
 from blendhunter.logs import run
 
 

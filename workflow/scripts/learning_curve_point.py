@@ -3,10 +3,12 @@ scored with SEP on the set's test split and on the realistic set."""
 
 import logging
 
-from blendhunter import features, learning_curve, metrics, seeds, training
+from blendhunter.evaluation import learning_curve, metrics
 from blendhunter.logs import run
-from blendhunter.splits import members
-from blendhunter.stamps import read_meta
+from blendhunter.network import features, training
+from blendhunter.simulation import seeds
+from blendhunter.simulation.splits import members
+from blendhunter.simulation.stamps import read_meta
 
 
 def bh_labels(model, path, split, threshold):

@@ -2,9 +2,9 @@
 
 import logging
 
-from blendhunter import config as bh_config
-from blendhunter import splits, stamps
 from blendhunter.logs import run
+from blendhunter.simulation import splits, stamps
+from blendhunter.workflow import config as bh_config
 
 
 def main(smk):

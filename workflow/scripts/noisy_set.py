@@ -1,7 +1,7 @@
 """Rules parametric_set, realistic_set: a noisy set as metadata + noise recipe."""
 
-from blendhunter import seeds, stamps
 from blendhunter.logs import run
+from blendhunter.simulation import seeds, stamps
 
 
 def main(smk):

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from blendhunter import metrics
+from blendhunter.evaluation import metrics
 from blendhunter.logs import run
 
 

@@ -4,9 +4,10 @@ F1-best thresholds) fitted on its validation split."""
 
 import logging
 
-from blendhunter import features, scores, training
+from blendhunter.evaluation import scores
 from blendhunter.io import atomic_path, write_json
 from blendhunter.logs import run
+from blendhunter.network import features, training
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,9 @@
 """Rule pretraining_table: heads on ImageNet vs randomly initialised VGG-16 features
-(blendhunter.pretraining), as a table and a figure."""
+(blendhunter.evaluation.pretraining), as a table and a figure."""
 
-from blendhunter import layout, metrics, plots, pretraining
+from blendhunter.evaluation import metrics, plots, pretraining
 from blendhunter.logs import run
+from blendhunter.workflow import layout
 
 
 def main(smk):

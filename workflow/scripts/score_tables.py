@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from blendhunter import layout, metrics, plots, scores
+from blendhunter.evaluation import metrics, plots, scores
 from blendhunter.logs import run
+from blendhunter.workflow import layout
 
 
 def keep(rows, roc: list, cal: list, purity: list) -> None:

@@ -2,9 +2,9 @@
 
 import logging
 
-from blendhunter import metrics, sep_baseline
+from blendhunter.evaluation import metrics, sep_baseline
 from blendhunter.logs import run
-from blendhunter.stamps import StampSet
+from blendhunter.simulation.stamps import StampSet
 
 
 def main(smk):

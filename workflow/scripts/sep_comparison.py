@@ -3,10 +3,12 @@ ways, combined uncertainties, a bootstrap over real galaxies and a matched opera
 
 import pandas as pd
 
-from blendhunter import comparison, layout, metrics, seeds
+from blendhunter.evaluation import comparison, metrics
+from blendhunter.evaluation.scores import read_scores
 from blendhunter.logs import run
-from blendhunter.scores import read_scores
-from blendhunter.stamps import read_meta
+from blendhunter.simulation import seeds
+from blendhunter.simulation.stamps import read_meta
+from blendhunter.workflow import layout
 
 
 def sep_labels(truth, path):

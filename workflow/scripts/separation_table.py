@@ -8,10 +8,11 @@ import math
 
 import pandas as pd
 
-from blendhunter import layout, metrics
+from blendhunter.evaluation import metrics
 from blendhunter.logs import run
-from blendhunter.splits import members
-from blendhunter.stamps import read_meta
+from blendhunter.simulation.splits import members
+from blendhunter.simulation.stamps import read_meta
+from blendhunter.workflow import layout
 
 
 def rows_for(truth, path, edges, **ids):

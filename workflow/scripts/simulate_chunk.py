@@ -3,9 +3,9 @@
 import json
 import logging
 
-from blendhunter import config as bh_config
-from blendhunter import simulate, splits, stamps
 from blendhunter.logs import run
+from blendhunter.simulation import simulate, splits, stamps
+from blendhunter.workflow import config as bh_config
 
 GAL_TYPE = {"parametric": "parametric", "realistic": "real"}
 

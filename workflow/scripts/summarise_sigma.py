@@ -1,6 +1,6 @@
 """Rule summarise_sigma: mean and std over realisations for one noise level."""
 
-from blendhunter import metrics
+from blendhunter.evaluation import metrics
 from blendhunter.logs import run
 
 

@@ -4,9 +4,10 @@ import logging
 
 import h5py
 
-from blendhunter import features, seeds, training
 from blendhunter.io import atomic_path, write_json
 from blendhunter.logs import run
+from blendhunter.network import features, training
+from blendhunter.simulation import seeds
 
 
 def main(smk):

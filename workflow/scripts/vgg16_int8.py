@@ -1,7 +1,7 @@
 """Rule vgg16_int8: static int8 quantization, calibrated on training stamps."""
 
-from blendhunter import engine, features
 from blendhunter.logs import run
+from blendhunter.network import engine, features
 
 
 def main(smk):

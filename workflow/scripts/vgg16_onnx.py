@@ -1,7 +1,7 @@
 """Rule vgg16_onnx: the Keras VGG-16 conv base exported once to ONNX, up to features.layer."""
 
-from blendhunter import engine
 from blendhunter.logs import run
+from blendhunter.network import engine
 
 
 def main(smk):

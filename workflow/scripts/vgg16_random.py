@@ -1,7 +1,7 @@
 """Rule vgg16_random: VGG-16 weights of Keras' default initialisation, seeded."""
 
-from blendhunter.inputs import random_vgg16_weights
 from blendhunter.logs import run
+from blendhunter.workflow.inputs import random_vgg16_weights
 
 
 def main(smk):

@@ -1,7 +1,7 @@
 """Rule vgg16_weights: copy (or download) and check the VGG-16 conv weights."""
 
-from blendhunter.inputs import fetch_vgg16_weights
 from blendhunter.logs import run
+from blendhunter.workflow.inputs import fetch_vgg16_weights
 
 
 def main(smk):

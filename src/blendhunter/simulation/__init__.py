@@ -1,0 +1,33 @@
+"""The simulated data: noiseless stamps of isolated and blended galaxies, their noisy
+sets, and the splits and random streams that make them reproducible (paper Sect. 2).
+
+    psf        the CFIS-like PSF (Moffat optics x Kolmogorov atmosphere)
+    seeds      every random stream, derived from the one config seed
+    simulate   parametric and realistic (COSMOS) stamps, centring offsets
+    splits     blend labels, train/validation/test splits, chunking
+    stamps     the HDF5 stamp files: chunks, masters, noisy sets
+"""
+
+import importlib
+
+MODULES = ("psf", "seeds", "simulate", "splits", "stamps")
+# The API, imported on first use: a light import for the Snakefile and the CLI.
+API = {
+    "draw_chunk": "simulate",
+    "GalaxySource": "simulate",
+    "StampSet": "stamps",
+    "read_meta": "stamps",
+    "noise": "stamps",
+    "labels_and_split": "splits",
+    "members": "splits",
+    "chunk_bounds": "splits",
+}
+__all__ = [*MODULES, *API]
+
+
+def __getattr__(name: str):
+    if name in MODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in API:
+        return getattr(importlib.import_module(f"{__name__}.{API[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

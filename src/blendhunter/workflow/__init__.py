@@ -1,0 +1,31 @@
+"""The Snakemake workflow's plumbing: the validated config, where every file goes, the
+external inputs, and what the job graph and its benchmarks say about cost.
+
+    config      load, merge and validate config layers (schema in blendhunter/schema)
+    layout      every output, log and benchmark path; wildcards; rule resources
+    inputs      the COSMOS catalogues and VGG-16 weights: local copies or downloads
+    download    resumable, checked downloads
+    cluster     Slurm settings from the config
+    jobgraph    the campaign's jobs, from Snakemake's own DAG
+    rollup      one benchmark row per job
+    units       work units per job, for projecting cost
+    projection  a campaign's wall time projected from measured benchmarks
+"""
+
+import importlib
+
+MODULES = ("config", "layout", "inputs", "download", "cluster", "jobgraph", "rollup", "units", "projection")
+# The API, imported on first use: a light import for the Snakefile and the CLI.
+API = {
+    "load": "config",
+    "validate": "config",
+}
+__all__ = [*MODULES, *API]
+
+
+def __getattr__(name: str):
+    if name in MODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in API:
+        return getattr(importlib.import_module(f"{__name__}.{API[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

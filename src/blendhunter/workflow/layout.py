@@ -1,0 +1,247 @@
+"""Facts the Snakefile needs: output paths, wildcard values, per-rule resources.
+
+Kept out of the Snakefile so it can be imported and tested, and so every path
+is defined once.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from blendhunter.network import engine, features, training
+from blendhunter.simulation.splits import chunk_bounds
+from blendhunter.workflow.config import sigma_label
+
+# Output layout (one place). {sigma} is formatted by sigma_label.
+PARAMETRIC_CHUNK = "results/stamps/parametric/chunks/chunk{chunk}.h5"
+PARAMETRIC_MASTER = "results/stamps/parametric/noiseless.h5"
+PARAMETRIC_SET = "results/stamps/parametric/sigma{sigma}/real{realisation}.h5"
+REALISTIC_CHUNK = "results/stamps/realistic/chunks/chunk{chunk}.h5"
+REALISTIC_MASTER = "results/stamps/realistic/noiseless.h5"
+REALISTIC_SET = "results/stamps/realistic/stamps.h5"
+PARAMETRIC_FEATURES = "results/features/parametric/sigma{sigma}/real{realisation}.h5"
+REALISTIC_FEATURES = "results/features/realistic.h5"
+MODEL_DIR = "results/models/sigma{sigma}/real{realisation}"
+PREDICTIONS_TEST = "results/predictions/parametric/sigma{sigma}/real{realisation}.csv"
+PREDICTIONS_REALISTIC = "results/predictions/realistic/sigma{sigma}/real{realisation}.csv"
+PREDICTIONS_VALIDATION = "results/predictions/validation/sigma{sigma}/real{realisation}.csv"
+CALIBRATION = f"{MODEL_DIR}/{training.CALIBRATION_FILE}"  # temperature and F1 thresholds
+SEP_TEST = "results/sep/parametric/sigma{sigma}/real{realisation}.csv"
+SEP_REALISTIC = "results/sep/realistic.csv"
+SEP_VALIDATION = "results/sep/validation/sigma{sigma}/real{realisation}.csv"  # for combinations
+METRICS = "results/metrics/sigma{sigma}/real{realisation}.csv"
+SUMMARY = "results/summary/sigma{sigma}.csv"
+LEARNING_CURVE_POINT = "results/learning_curve/sigma{sigma}/real{realisation}/n{n}.csv"
+MODEL_FILES = {
+    "head": training.HEAD_FILE,
+    "metadata": training.METADATA_FILE,
+    "history": training.HISTORY_FILE,
+    "history_plot": training.HISTORY_PLOT,
+}
+TABLES = {
+    "parametric": "results/tables/parametric_accuracy.csv",
+    "realistic": "results/tables/realistic_accuracy.csv",
+    "separation": "results/tables/accuracy_vs_separation.csv",
+    "per_sigma": "results/tables/per_sigma_summary.csv",
+    "learning_curve": "results/tables/learning_curve.csv",
+    "companion": "results/tables/accuracy_vs_companion.csv",
+    "roc_auc": "results/tables/roc_auc.csv",
+    "calibration": "results/tables/calibration.csv",
+    "purity": "results/tables/purity.csv",
+    "pretraining": "results/tables/pretraining.csv",
+    "sep_comparison": "results/tables/sep_comparison.csv",
+    "sep_comparison_summary": "results/tables/sep_comparison_summary.csv",
+    "combination": "results/tables/combination.csv",
+    "combination_summary": "results/tables/combination_summary.csv",
+}
+FIGURES = {
+    "separation": "results/figures/accuracy_vs_separation",
+    "noise": "results/figures/accuracy_vs_noise",
+    "relative": "results/figures/relative_accuracy_realistic",
+    "confusion": "results/figures/confusion_realistic",
+    "gallery": "results/figures/gallery",
+    "learning_curve": "results/figures/learning_curve",
+    "companion": "results/figures/accuracy_vs_companion",
+    "roc": "results/figures/roc_realistic",
+    "reliability": "results/figures/reliability_realistic",
+    "purity": "results/figures/purity_realistic",
+    "pretraining": "results/figures/pretraining",
+}
+FIGURE_FORMATS = ("png", "pdf")
+BENCHMARKS = "results/benchmarks.csv"
+VGG16_WEIGHTS = "resources/vgg16_notop.h5"  # ImageNet
+VGG16_RANDOM = "resources/vgg16_random.h5"  # the same architecture, seeded random weights
+# features.weights -> the weights file of the conv base; {network} is its stem
+NETWORK_WEIGHTS = {"imagenet": VGG16_WEIGHTS, "random": VGG16_RANDOM}
+NETWORK = "resources/{network}"
+# The pre-training ablation: the nearest noise level again, on features of VGG16_RANDOM.
+RANDOM_DIR = "results/pretraining/random"
+RANDOM_FEATURES = f"{RANDOM_DIR}/features/parametric/sigma{{sigma}}/real{{realisation}}.h5"
+RANDOM_REALISTIC_FEATURES = f"{RANDOM_DIR}/features/realistic.h5"
+RANDOM_MODEL_DIR = f"{RANDOM_DIR}/models/sigma{{sigma}}/real{{realisation}}"
+RANDOM_PREDICTIONS_TEST = f"{RANDOM_DIR}/predictions/parametric/sigma{{sigma}}/real{{realisation}}.csv"
+RANDOM_PREDICTIONS_REALISTIC = f"{RANDOM_DIR}/predictions/realistic/sigma{{sigma}}/real{{realisation}}.csv"
+RANDOM_PREDICTIONS_VALIDATION = f"{RANDOM_DIR}/predictions/validation/sigma{{sigma}}/real{{realisation}}.csv"
+CATALOGUE_MANIFEST = "resources/{catalogue}.json"
+COSMOS_DOWNLOAD = "resources/cosmos_download"
+
+
+SET_KEY = re.compile(r"sigma(?P<sigma>[0-9]+(?:\.[0-9]+)?)/real(?P<realisation>[0-9]+)")
+
+
+def by_set(inputs, names) -> dict[tuple[str, int], dict[str, str]]:
+    """A gathering job's per-set inputs keyed by (sigma label, realisation), read from each
+    path's sigma{s}/real{r}, not from its position in a list: {(s, r): {name: path}}."""
+    found: dict[tuple[str, int], dict[str, str]] = {}
+    for name in names:
+        for path in getattr(inputs, name):
+            match = SET_KEY.search(str(path))
+            if match is None:
+                raise ValueError(f"{name}: {path} names no sigma{{s}}/real{{r}} set")
+            found.setdefault((match["sigma"], int(match["realisation"])), {})[name] = str(path)
+    incomplete = {
+        key: sorted(set(names) - set(paths)) for key, paths in found.items() if set(paths) != set(names)
+    }
+    if incomplete:
+        raise ValueError(f"sets without every input: {incomplete}")
+    return dict(sorted(found.items(), key=lambda item: (float(item[0][0]), item[0][1])))
+
+
+def sigma_labels(config: dict) -> list[str]:
+    return [sigma_label(s) for s in config["parametric"]["sigmas"]]
+
+
+def realisations(config: dict) -> list[int]:
+    return list(range(config["parametric"]["realisations"]))
+
+
+def n_chunks(config: dict, kind: str) -> int:
+    section = config[kind]
+    return len(chunk_bounds(section["n_stamps"], section["chunk_size"]))
+
+
+def n_train(config: dict) -> int:
+    """Stamps in a parametric set's training split (the simulation's own split)."""
+    from blendhunter.simulation.splits import SPLIT_CODES, labels_and_split
+
+    section = config["parametric"]
+    _, codes = labels_and_split(
+        section["n_stamps"], section["blend_fraction"], section["split"], config["seed"], "parametric"
+    )
+    return int((codes == SPLIT_CODES["train"]).sum())
+
+
+def nearest_level(config: dict, target: float | None = None) -> str:
+    """The label of the campaign's noise level nearest `target` (default: the realistic
+    set's sigma): the level of the gallery, the companion figure and the ablation."""
+    from blendhunter.evaluation.metrics import nearest_sigma
+
+    return nearest_sigma(sigma_labels(config), config["realistic"]["sigma"] if target is None else target)
+
+
+def learning_curve_set(config: dict) -> dict[str, str]:
+    """The (sigma, realisation) whose training split the learning curve subsamples."""
+    section = config["learning_curve"]
+    return {"sigma": nearest_level(config, section["sigma"]), "realisation": str(section["realisation"])}
+
+
+def learning_curve_points(config: dict) -> list[str]:
+    from blendhunter.evaluation.learning_curve import sizes
+
+    where = learning_curve_set(config)
+    return [
+        LEARNING_CURVE_POINT.format(n=n, **where)
+        for n in sizes(config["learning_curve"]["sizes"], n_train(config))
+    ]
+
+
+def training_settings(config: dict, sigma: str) -> dict:
+    """Training hyperparameters for one noise level (global keys + overrides)."""
+    settings = {k: v for k, v in config["training"].items() if k != "overrides"}
+    for key, override in config["training"]["overrides"].items():
+        if sigma_label(key) == sigma:
+            settings.update(override)
+    return settings
+
+
+# Per-rule resources, from measurements on 2 cores (see README, "Cost").
+# Memory is a base (Python + libraries) plus a per-stamp term with headroom.
+TF_BASE_MB = 2500
+SMALL_JOB_MB = 1000  # jobs without TensorFlow or whole sets in memory: tables, SEP, downloads
+STAMP_BYTES = 65 * 65 * 4
+
+
+def mem_simulate(config: dict, kind: str) -> int:
+    return 1000 + math.ceil(3 * config[kind]["chunk_size"] * STAMP_BYTES / 1e6)
+
+
+def mem_merge(config: dict, kind: str) -> int:
+    return 800 + math.ceil(2 * config[kind]["chunk_size"] * STAMP_BYTES / 1e6)
+
+
+def feature_values(config: dict) -> int:
+    """Floats per stamp of the configured feature layer (2,048 for block5_pool)."""
+    return math.prod(features.feature_shape(config["features"]["layer"]))
+
+
+def mem_tensorflow(config: dict) -> int:
+    """Features stream batches; training holds one set's features (twice, with headroom)."""
+    return TF_BASE_MB + math.ceil(config["parametric"]["n_stamps"] * feature_values(config) * 4 * 2 / 1e6)
+
+
+def runtime_minutes(n_stamps: int, per_second: float, floor: int = 10) -> int:
+    """Scheduler runtime with 3x headroom over a measured rate."""
+    return max(floor, math.ceil(3 * n_stamps / per_second / 60))
+
+
+def campaign_weights(config: dict) -> str:
+    """The conv base's weights file of every feature of the campaign (features.weights)."""
+    return NETWORK_WEIGHTS[config["features"]["weights"]]
+
+
+def exported_models(weights: str, layer: str = features.DEFAULT_LAYER) -> dict[str, str]:
+    """The ONNX models (float32, int8) exported from a weights file up to `layer`, beside it."""
+    return {k: str(v) for k, v in engine.model_paths(weights, layer).items()}
+
+
+def engine_model(config: dict, weights: str | None = None) -> dict:
+    """The exported model a features job needs: ONNX for ONNX Runtime; none for TensorFlow
+    and JAX, which build the network from the weights file."""
+    cfg = config["features"]
+    if cfg["engine"] != "onnxruntime":
+        return {}
+    models = exported_models(weights or campaign_weights(config), cfg["layer"])
+    return {"engine_model": models[cfg["precision"]]}
+
+
+def int8_calibration(config: dict, part: str) -> dict:
+    """train_head's extra input (the noiseless master), params (the calibration recipe) and
+    output (the int8 model's calibration stamps in the head's directory) when its features
+    are int8, so that `classify` can rebuild that int8 model from the public weights
+    anywhere."""
+    if config["features"]["precision"] != "int8":
+        return {}  # nothing, so that float32 heads do not rerun when a noise level is added
+    if part == "input":
+        return {"master": PARAMETRIC_MASTER}
+    if part == "params":  # the recipe of rule vgg16_int8's calibration
+        return {"sigmas": config["parametric"]["sigmas"], "n": config["features"]["calibration_stamps"]}
+    return {"int8_calibration": f"{MODEL_DIR}/{features.INT8_CALIBRATION_FILE}"}
+
+
+def pretraining_realistic_stamps(config: dict) -> int:
+    """How many realistic stamps (the first ones) the pre-training ablation compares on."""
+    first = config["pretraining"]["realistic_stamps"]
+    n = config["realistic"]["n_stamps"]
+    return n if first is None else min(first, n)
+
+
+def features_rate(config: dict) -> float:
+    """Stamps/s a features job is planned for (runtime requests); measured on 2 cores."""
+    cfg = config["features"]
+    return 150.0 if cfg["precision"] == "int8" else 40.0
+
+
+def gpu_resources(config: dict) -> dict:
+    """GPU request for the TensorFlow rules (Slurm plugin's `gpu`), only when configured."""
+    return {"gpu": config["compute"]["gpu"]} if config["compute"]["gpu"] > 0 else {}
