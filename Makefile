@@ -8,7 +8,7 @@ SNAKEMAKE = $(VENV)/bin/snakemake
 # GPU=1: CUDA builds of TensorFlow and ONNX Runtime instead of the CPU ones.
 EXTRA = $(if $(filter 1,$(GPU)),gpu,cpu)
 
-.PHONY: setup run test lint format report gpu-check
+.PHONY: setup run test lint format report gpu-check docs docs-check bundle
 
 setup: $(VENV)/.installed-$(EXTRA)
 
@@ -46,3 +46,18 @@ gpu-check:
 format: setup
 	$(VENV)/bin/ruff format src tests workflow benchmarks
 	$(VENV)/bin/snakefmt Snakefile rules
+
+# Maintainers (python -m blendhunter.maintainer --help): every generated section of the
+# README and docs from the committed bundles; a finished campaign's bundle, e.g.
+#   make bundle BUNDLE=docs/default WALL_SECONDS=730 [TABLES=results/tables CONFIG=...]
+docs: setup
+	$(VENV)/bin/python -m blendhunter.maintainer docs
+
+docs-check: setup
+	$(VENV)/bin/python -m blendhunter.maintainer docs --check
+
+TABLES ?= results/tables
+bundle: setup
+	$(if $(BUNDLE),,$(error set BUNDLE, e.g. make bundle BUNDLE=docs/default))
+	$(VENV)/bin/python -m blendhunter.maintainer bundle $(TABLES) $(BUNDLE) --configfile $(CONFIG) \
+	  --command "snakemake --cores $(CORES) --configfile $(CONFIG)" $(if $(WALL_SECONDS),--wall-seconds $(WALL_SECONDS))

@@ -8,17 +8,15 @@ campaign's realistic set (accuracy per subset, AUC, against SEP) and its tempera
 The VGG-16 weights are not shipped: they come from the workflow's download or
 `--vgg16-weights`.
 
-    python -m blendhunter.shipped export NAME MODEL_DIR BUNDLE --recommended   # maintainers
+    python -m blendhunter.maintainer export-model NAME MODEL_DIR BUNDLE --recommended
     blendhunter models                                                          # users
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import hashlib
 import json
-import sys
 from importlib import resources
 from pathlib import Path
 
@@ -146,23 +144,3 @@ def describe(name: str) -> str:
             f"(md5 {c['weights_md5'][:12]})",
         ]
     )
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Export a workflow head as a shipped model.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    cmd = commands.add_parser("export")
-    cmd.add_argument("name")
-    cmd.add_argument("model_dir", type=Path)
-    cmd.add_argument("bundle", type=Path, help="the committed bundle of the head's campaign")
-    cmd.add_argument("--out", type=Path, default=Path(__file__).parent / "models")
-    cmd.add_argument("--recommended", action="store_true")
-    cmd.add_argument("--note", default="")
-    args = parser.parse_args(argv)
-    out = export(args.name, args.model_dir, args.bundle, args.out, args.recommended, args.note)
-    print(describe(args.name) if out.parent == folder() else out)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

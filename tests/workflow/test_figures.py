@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -80,12 +79,9 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
     publish.bundle(tmp_path / "results" / "tables", bundle, [configfile], "snakemake (test)", 61.0)
     assert (bundle / "MANIFEST.json").exists() and (bundle / "summary.md").exists()
     assert {p.name for p in (bundle / "tables").iterdir()} == {Path(p).name for p in layout.TABLES.values()}
-    readme = tmp_path / "README.md"
-    readme.write_text(f"intro\n{publish.README_BEGIN}\nstale\n{publish.README_END}\nend\n")
-    (tmp_path / "benchmarks").mkdir()
-    shutil.copy(REPO / publish.BENCHMARK_JSON, tmp_path / "benchmarks")
-    publish.write_readme(readme, bundle, bundle, bundle)  # the last as the "improved" one
-    written = readme.read_text()
+    stale = f"intro\n{publish.RESULTS_BEGIN}\nstale\n{publish.RESULTS_END}\nend\n"
+    rows = publish.results_rows(bundle, bundle, REPO / publish.BENCHMARK_JSON, bundle)  # last: "improved"
+    written = publish.replace_between(stale, publish.RESULTS_BEGIN, publish.RESULTS_END, rows)
     assert written.startswith("intro\n") and written.endswith("end\n") and "stale" not in written
     assert "minus SEP, realistic set" in written
     assert "| `onnxruntime` / int8 (**default campaign**) |" in written

@@ -1,5 +1,5 @@
 """Projection of a campaign's wall time from measured benchmarks
-(`python -m blendhunter.workflow.projection --help`).
+(`python -m blendhunter.maintainer projection --help`).
 
 Per rule, a fit of seconds = startup + rate x units to the roll-ups given
 (results/benchmarks.csv, blendhunter.workflow.rollup); the target config's jobs, with
@@ -11,16 +11,11 @@ node with its rule's threads.
 
 from __future__ import annotations
 
-import argparse
-import re
-import sys
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from blendhunter.workflow import layout
 from blendhunter.workflow.rollup import job_units
 
 JOB_COLUMNS = ["rule", "stage", "threads", "seconds"]
@@ -143,67 +138,3 @@ def cpu_time_table(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
     out["seconds"] = out["cpu_seconds"] / out["threads"].clip(lower=1)
     return out
-
-
-def _machine(text: str) -> tuple[str, int, int, float]:
-    """NAME:NODESxCORES[+OVERHEAD], e.g. laptop:1x2 or cluster:8x32+30."""
-    match = re.fullmatch(r"([\w.-]+):(\d+)x(\d+)(?:\+(\d+(?:\.\d+)?))?", text)
-    if not match:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME:NODESxCORES[+OVERHEAD_S]")
-    name, nodes, cores, overhead = match.groups()
-    return name, int(nodes), int(cores), float(overhead or 0)
-
-
-def main(argv: list[str] | None = None) -> int:
-    from blendhunter.workflow import config as bh_config
-    from blendhunter.workflow.jobgraph import campaign_jobs
-
-    parser = argparse.ArgumentParser(
-        prog="python -m blendhunter.workflow.projection",
-        description="Project a campaign's cost and wall time from measured benchmarks.",
-    )
-    parser.add_argument("--benchmarks", nargs="+", default=[layout.BENCHMARKS], help="roll-up CSV(s)")
-    parser.add_argument(
-        "--config", nargs="+", required=True, help="target config file(s), merged like --configfile"
-    )
-    parser.add_argument("--snakefile", default="Snakefile", help="the workflow (default: ./Snakefile)")
-    parser.add_argument(
-        "--epochs", type=float, default=None, help="training epochs per head (default: max_epochs)"
-    )
-    parser.add_argument(
-        "--machine",
-        type=_machine,
-        action="append",
-        help="NAME:NODESxCORES[+OVERHEAD_S per job], repeatable (default this:1x2)",
-    )
-    parser.add_argument("--csv", type=Path, help="also write the per-rule projection here")
-    parser.add_argument(
-        "--time",
-        choices=("wall", "cpu"),
-        default="wall",
-        help="job time: measured wall seconds, or CPU seconds / threads (a busy machine's wall "
-        "times include waiting for a core)",
-    )
-    args = parser.parse_args(argv)
-    table = pd.concat([pd.read_csv(path) for path in args.benchmarks], ignore_index=True)
-    if args.time == "cpu":
-        table = cpu_time_table(table)
-    config = bh_config.load(*args.config)
-    epochs = args.epochs if args.epochs is not None else config["training"]["max_epochs"]
-    dag_jobs, units = campaign_jobs(args.snakefile, configfiles=tuple(args.config), workdir=Path.cwd())
-    fits = fit_rules(table)
-    jobs, unmeasured = target_jobs(fits, dag_jobs, units, config, epochs)
-    per_rule, walls = project(jobs, fits, args.machine or [("this", 1, 2, 0.0)])
-    if args.csv:
-        per_rule.merge(walls.iloc[[0]][["machine", "wall_hours"]], how="cross").to_csv(args.csv, index=False)
-    pd.set_option("display.width", 200)
-    print(per_rule.to_string(index=False, float_format=lambda x: f"{x:.3g}"))
-    print()
-    print(walls.to_string(index=False, float_format=lambda x: f"{x:.3g}"))
-    if unmeasured:
-        print(f"\nnot in the roll-ups, left out of the projection: {', '.join(unmeasured)}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

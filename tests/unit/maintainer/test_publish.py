@@ -8,7 +8,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from blendhunter.maintainer import publish
+from blendhunter.maintainer import docs, publish
 from tests.conftest import REPO
 
 CONFIGS = [REPO / "config" / "config.yaml", REPO / "config" / "reference.yaml"]
@@ -69,3 +69,21 @@ def test_cost_rows_put_the_measurement_beside_the_projection(tmp_path):
     assert "| a | 2 | 40 | 20 | 0.50 | 9 | 300 |" in rows
     assert "| b | 1 | not projected | 5 | - | 4 | 50 |" in rows
     assert rows[-1].endswith("(measured / projected 0.50).")
+
+
+def test_generated_docs_match_the_committed_bundles():
+    """Every generated section (README's headline, docs/results.md, the variant, precision and
+    cost tables, config/README.md) reads what the committed bundles say: a bundle or a
+    writer changed without `make docs` fails here."""
+    assert [str(p.relative_to(REPO)) for p in docs.regenerate(REPO, check=True)] == []
+
+
+def test_a_stale_section_is_found_and_rewritten(tmp_path):
+    for folder in ("docs", "config", "benchmarks"):
+        shutil.copytree(REPO / folder, tmp_path / folder)
+    shutil.copy(REPO / "README.md", tmp_path / "README.md")
+    results = tmp_path / "docs" / "results.md"
+    results.write_text(results.read_text().replace("| BlendHunter, trained at σ 15 |", "| stale |", 1))
+    assert docs.regenerate(tmp_path, check=True) == [results]
+    assert docs.regenerate(tmp_path) == [results] and docs.regenerate(tmp_path, check=True) == []
+    assert results.read_text() == (REPO / "docs" / "results.md").read_text()

@@ -1,0 +1,94 @@
+"""Every generated part of the README and docs, rewritten from the committed bundles
+(`make docs`) or checked against them (`make docs-check`, and a test): each is a section
+between markers, so the prose around it stays hand-written."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from blendhunter.maintainer import config_readme, publish
+
+BUNDLES = ("docs/reference", "docs/default", "docs/reference-block3_pool")
+VARIANTS = ("png", "block4_pool", "block3_pool", "snr")
+
+
+@dataclass(frozen=True)
+class Section:
+    doc: str  # from the repository root
+    begin: str
+    end: str
+    rows: Callable[..., list[str]]
+    paths: tuple[str, ...]  # the rows' arguments, relative to the doc's folder (so links are)
+
+
+SECTIONS = (
+    Section(
+        "README.md",
+        publish.HEADLINE_BEGIN,
+        publish.HEADLINE_END,
+        publish.headline_rows,
+        ("docs/reference", "docs/reference-block3_pool"),
+    ),
+    Section(
+        "docs/results.md",
+        publish.RESULTS_BEGIN,
+        publish.RESULTS_END,
+        publish.results_rows,
+        ("reference", "default", f"../{publish.BENCHMARK_JSON}", "reference-block3_pool"),
+    ),
+    Section(
+        "docs/results.md",
+        publish.SCALE_BEGIN,
+        publish.SCALE_END,
+        lambda *folders: publish.scale_rows(list(folders)),
+        ("paper-scale", "reference"),
+    ),
+    Section(
+        "docs/science.md",
+        publish.VARIANTS_BEGIN,
+        publish.VARIANTS_END,
+        lambda *folders: publish.variant_rows(list(folders)),
+        tuple(f"variants/{name}" for name in VARIANTS),
+    ),
+    Section(
+        "docs/performance.md",
+        publish.PRECISION_BEGIN,
+        publish.PRECISION_END,
+        lambda reference, *folders: publish.precision_rows(reference, list(folders)),
+        ("reference", "variants/bfloat16", "variants/int8"),
+    ),
+    Section(
+        "docs/paper-scale/README.md",
+        publish.COST_BEGIN,
+        publish.COST_END,
+        lambda folder: [*publish.cost_rows(folder), "", *publish.disk_rows(folder)],
+        (".",),
+    ),
+)
+CONFIG_README = "config/README.md"
+
+
+def generated(root: Path) -> dict[Path, str]:
+    """What every generated file should read, from the committed bundles under `root`."""
+    texts: dict[Path, str] = {}
+    for section in SECTIONS:
+        doc = root / section.doc
+        text = texts.get(doc, doc.read_text())
+        with contextlib.chdir(doc.parent):
+            rows = section.rows(*map(Path, section.paths))
+        texts[doc] = publish.replace_between(text, section.begin, section.end, rows)
+    texts[root / CONFIG_README] = config_readme.reference_markdown(root / "config" / "config.yaml")
+    return texts
+
+
+def regenerate(root: Path, check: bool = False) -> list[Path]:
+    """The files whose generated parts differ from the bundles: rewritten, or with `check`
+    only listed."""
+    stale = {path: text for path, text in generated(root).items() if path.read_text() != text}
+    if not check:
+        for path, text in stale.items():
+            path.write_text(text)
+    return list(stale)
