@@ -86,7 +86,7 @@ def main(argv=None) -> int:
     for layer in LAYERS:
         on_cpu = jax_engine.conv_base(args.weights, "float32", layer, device=cpu)(x[: args.stamps])
         entry = {"agreement": {}, "stamps_per_s": {}}
-        for precision in jax_engine.PRECISIONS:
+        for precision in jax_engine.JAX_PRECISIONS:
             infer = jax_engine.conv_base(args.weights, precision, layer, device=gpu)
             found = infer(x[: args.stamps])
             diff = float(np.abs(found - on_cpu).max() / np.abs(on_cpu).max())

@@ -30,7 +30,6 @@ WEIGHTS_FILE = "weights.npz"
 # The Keras download of the ImageNet notop weights and the local copy in ../shared hold the
 # same values in files of different bytes (../shared/weights/SOURCES.txt): either is accepted.
 EQUIVALENT_VGG16_MD5 = ("6d6bbae143d832006294945121d1f1fc", "f7bfcc1e3cf2c2920e3e7c8066f6a557")
-SUBSETS = REPORTED_SUBSETS
 CARD_METADATA = (
     "train_sigma", "realisation", "preprocessing", "layer", "precision", "engine", "weights",
     "vgg16_weights_md5", "n_train", "n_validation", "best_epoch", "hyperparameters", "threshold",
@@ -81,8 +80,8 @@ def _bundle_scores(bundle: Path, sigma: float, realisation: int) -> dict:
     head = roc[(roc["method"] == "blendhunter") & (roc["dataset"] == "realistic")]
     head = head[(head["train_sigma"] == sigma) & (head["realisation"] == realisation)]
     return {
-        "accuracy": {s: round(float(rows.loc[s, "accuracy"]), 4) for s in SUBSETS},
-        "sep_accuracy": {s: round(float(sep.loc[s, "accuracy"]), 4) for s in SUBSETS},
+        "accuracy": {s: round(float(rows.loc[s, "accuracy"]), 4) for s in REPORTED_SUBSETS},
+        "sep_accuracy": {s: round(float(sep.loc[s, "accuracy"]), 4) for s in REPORTED_SUBSETS},
         "auc": round(float(head["auc"].iloc[0]), 4),
         "n": int(rows.loc["all", "n"]),
         "bundle": str(bundle),
@@ -128,8 +127,8 @@ def describe(name: str) -> str:
     """A model card in a few lines, for `blendhunter models`."""
     c = card(name)
     m, real = c["metadata"], c["realistic"]
-    acc = ", ".join(f"{s} {100 * real['accuracy'][s]:.1f}" for s in SUBSETS)
-    sep = ", ".join(f"{s} {100 * real['sep_accuracy'][s]:.1f}" for s in SUBSETS)
+    acc = ", ".join(f"{s} {100 * real['accuracy'][s]:.1f}" for s in REPORTED_SUBSETS)
+    sep = ", ".join(f"{s} {100 * real['sep_accuracy'][s]:.1f}" for s in REPORTED_SUBSETS)
     star = " (recommended)" if c.get("recommended") else ""
     return "\n".join(
         [

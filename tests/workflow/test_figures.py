@@ -35,12 +35,12 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
         assert set(table["method"]) == {"blendhunter", "sep"}
         assert {"all", "close", "distant", "isolated"} <= set(table["subset"])
         bh = table[table["method"] == "blendhunter"]
-        assert len(bh) == len(sigmas) * n_real * len(metrics.SUBSETS)
+        assert len(bh) == len(sigmas) * n_real * len(metrics.ALL_SUBSETS)
         all_rows = table[table["subset"] == "all"]
         assert all_rows["accuracy"].between(0, 1).all() and (all_rows["n"] > 0).all()
     realistic = pd.read_csv(tmp_path / layout.TABLES["realistic"])
     sep = realistic[realistic["method"] == "sep"]
-    assert len(sep) == len(metrics.SUBSETS) and sep["train_sigma"].isna().all()
+    assert len(sep) == len(metrics.ALL_SUBSETS) and sep["train_sigma"].isna().all()
     assert (sep.set_index("subset").loc["all", "n"]) == cfg["realistic"]["n_stamps"]
 
     separation = pd.read_csv(tmp_path / layout.TABLES["separation"])

@@ -14,7 +14,6 @@ import pandas as pd
 from blendhunter.evaluation.metrics import REPORTED_SUBSETS
 from blendhunter.simulation import seeds
 
-SUBSETS = REPORTED_SUBSETS
 COLUMNS = ("method", "dataset", "n_train", "subset", "accuracy", "tpr", "tnr", "n")
 
 
@@ -38,7 +37,7 @@ def nested_subset(n_train: int, n: int, seed: int, sigma: float, realisation: in
 
 def point_rows(metrics: pd.DataFrame, n_train: int) -> pd.DataFrame:
     """One learning-curve point from a metrics table (metrics.set_metrics's layout)."""
-    rows = metrics[metrics["subset"].isin(SUBSETS)].copy()
+    rows = metrics[metrics["subset"].isin(REPORTED_SUBSETS)].copy()
     rows["n_train"] = n_train
     return rows
 

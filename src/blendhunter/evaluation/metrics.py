@@ -8,7 +8,7 @@ of stamps with truth t and prediction p:
 - tpr = blends called blends / blends with a label (NaN without blends);
 - tnr = isolated called isolated / isolated with a label (NaN without any).
 
-Subsets (SUBSETS), for one test set:
+Subsets (ALL_SUBSETS; summaries report REPORTED_SUBSETS), for one test set:
 
 - all; close (blends with separation < close_separation); distant (>=);
   isolated;
@@ -32,7 +32,7 @@ import pandas as pd
 from blendhunter.io import atomic_path, reading
 
 REPORTED_SUBSETS = ("all", "close", "distant", "isolated")  # the subsets every summary reports
-SUBSETS = (*REPORTED_SUBSETS, "close_paired", "distant_paired")
+ALL_SUBSETS = (*REPORTED_SUBSETS, "close_paired", "distant_paired")
 METHODS = ("blendhunter", "sep")
 DATASETS = ("parametric", "realistic")
 RATE_COLUMNS = ("accuracy", "tpr", "tnr", "n", "n_failed", "tp", "fn", "tn", "fp")
@@ -212,7 +212,7 @@ def tidy(metrics: pd.DataFrame) -> pd.DataFrame:
     order = {
         "method": {m: i for i, m in enumerate(METHODS)},
         "dataset": {d: i for i, d in enumerate(DATASETS)},
-        "subset": {s: i for i, s in enumerate(SUBSETS)},
+        "subset": {s: i for i, s in enumerate(ALL_SUBSETS)},
     }
     sort_keys = ["dataset", "method", "train_sigma", "realisation", "subset"]
     out = out.sort_values(

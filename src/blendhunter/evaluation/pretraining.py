@@ -17,7 +17,6 @@ from blendhunter.evaluation import metrics, scores
 from blendhunter.simulation.splits import members
 from blendhunter.simulation.stamps import read_meta
 
-SUBSETS = metrics.REPORTED_SUBSETS
 # Per set (sigma, realisation): the inputs the table reads
 SET_INPUTS = (
     "parametric_sets",
@@ -48,7 +47,7 @@ def subset_rows(truth: pd.DataFrame, path, close: float, scored: bool = True, **
     """Accuracy per reported subset (and AUC on 'all', for scored predictions) of one file."""
     frame = predicted(truth, path)
     table = metrics.evaluate(truth, metrics.encode(frame["label"].to_numpy()), close, **ids)
-    table = table[table["subset"].isin(SUBSETS)].copy()
+    table = table[table["subset"].isin(metrics.REPORTED_SUBSETS)].copy()
     auc = math.nan
     if scored:
         auc = scores.auc(truth["truth"].to_numpy(), frame["p_blend"].to_numpy(dtype=float))

@@ -18,8 +18,6 @@ import pandas as pd
 from blendhunter.evaluation.comparison import binomial_se, paired_accuracy_difference
 from blendhunter.evaluation.metrics import REPORTED_SUBSETS, nearest_sigma
 
-SUBSETS = REPORTED_SUBSETS
-
 
 def _pct(value: float) -> str:
     return "-" if pd.isna(value) else f"{100 * value:.1f}"
@@ -35,19 +33,29 @@ def realistic_rows(per_sigma: pd.DataFrame) -> list[str]:
     rows = per_sigma[per_sigma["dataset"] == "realistic"]
     bh = rows[rows["method"] == "blendhunter"]
     sep = rows[rows["method"] == "sep"].drop_duplicates("subset").set_index("subset")
-    lines = ["| realistic set | " + " | ".join(SUBSETS) + " |", "|---" * (len(SUBSETS) + 1) + "|"]
+    lines = [
+        "| realistic set | " + " | ".join(REPORTED_SUBSETS) + " |",
+        "|---" * (len(REPORTED_SUBSETS) + 1) + "|",
+    ]
     for sigma, group in bh.groupby("sigma"):
         by = group.set_index("subset")
-        cells = [f"{_pct(by.loc[s, 'accuracy_mean'])} ± {_pct(by.loc[s, 'accuracy_std'])}" for s in SUBSETS]
+        cells = [
+            f"{_pct(by.loc[s, 'accuracy_mean'])} ± {_pct(by.loc[s, 'accuracy_std'])}"
+            for s in REPORTED_SUBSETS
+        ]
         lines.append(f"| BlendHunter, trained at σ {sigma:g} | " + " | ".join(cells) + " |")
     accuracy, n, failed = sep["accuracy_mean"], sep["n_mean"], sep["n_failed_mean"]
-    cells = [f"{_pct(accuracy[s])} ± {_pct(binomial_se(accuracy[s], n[s] - failed[s]))}" for s in SUBSETS]
+    cells = [
+        f"{_pct(accuracy[s])} ± {_pct(binomial_se(accuracy[s], n[s] - failed[s]))}" for s in REPORTED_SUBSETS
+    ]
     lines.append("| SEP, failures left out (± binomial s.e.) | " + " | ".join(cells) + " |")
-    counted = [_sep_counted(accuracy[s], n[s], failed[s]) for s in SUBSETS]
-    cells = [f"{_pct(c)} ± {_pct(binomial_se(c, n[s]))}" for c, s in zip(counted, SUBSETS, strict=True)]
+    counted = [_sep_counted(accuracy[s], n[s], failed[s]) for s in REPORTED_SUBSETS]
+    cells = [
+        f"{_pct(c)} ± {_pct(binomial_se(c, n[s]))}" for c, s in zip(counted, REPORTED_SUBSETS, strict=True)
+    ]
     lines.append("| SEP, failures counted as errors | " + " | ".join(cells) + " |")
-    lines.append("| SEP failures | " + " | ".join(f"{int(failed[s])}" for s in SUBSETS) + " |")
-    n = [f"{int(sep.loc[s, 'n_mean'])}" for s in SUBSETS]
+    lines.append("| SEP failures | " + " | ".join(f"{int(failed[s])}" for s in REPORTED_SUBSETS) + " |")
+    n = [f"{int(sep.loc[s, 'n_mean'])}" for s in REPORTED_SUBSETS]
     lines.append("| stamps | " + " | ".join(n) + " |")
     return lines
 
@@ -77,11 +85,16 @@ def parametric_rows(per_sigma: pd.DataFrame) -> list[str]:
 def learning_curve_rows(curve: pd.DataFrame) -> list[str]:
     rows = curve[(curve["dataset"] == "realistic") & (curve["method"] == "blendhunter")]
     sep = curve[(curve["dataset"] == "realistic") & (curve["method"] == "sep")].set_index("subset")
-    lines = ["| n_train (realistic set) | " + " | ".join(SUBSETS) + " |", "|---" * (len(SUBSETS) + 1) + "|"]
+    lines = [
+        "| n_train (realistic set) | " + " | ".join(REPORTED_SUBSETS) + " |",
+        "|---" * (len(REPORTED_SUBSETS) + 1) + "|",
+    ]
     for n, group in rows.groupby("n_train"):
         by = group.set_index("subset")
-        lines.append(f"| {int(n):,} | " + " | ".join(_pct(by.loc[s, "accuracy"]) for s in SUBSETS) + " |")
-    lines.append("| SEP | " + " | ".join(_pct(sep.loc[s, "accuracy"]) for s in SUBSETS) + " |")
+        lines.append(
+            f"| {int(n):,} | " + " | ".join(_pct(by.loc[s, "accuracy"]) for s in REPORTED_SUBSETS) + " |"
+        )
+    lines.append("| SEP | " + " | ".join(_pct(sep.loc[s, "accuracy"]) for s in REPORTED_SUBSETS) + " |")
     return lines
 
 
@@ -196,7 +209,7 @@ def headline(per_sigma: pd.DataFrame, realistic_sigma: float) -> str:
     bh = rows[(rows["method"] == "blendhunter") & (rows["sigma"] == sigma)].set_index("subset")
     sep = rows[rows["method"] == "sep"].drop_duplicates("subset").set_index("subset")
     parts = []
-    for subset in SUBSETS:
+    for subset in REPORTED_SUBSETS:
         b, s = bh.loc[subset], sep.loc[subset]
         gain = 100 * (b["accuracy_mean"] - s["accuracy_mean"])
         counted = 100 * (
@@ -230,7 +243,7 @@ def comparison_lines(tables: Path, sigma: float) -> list[str]:
         boot = [
             f"{s} ± {100 * at.loc[s, 'difference_se_galaxies']:.1f} (binomial and spread: "
             f"± {100 * at.loc[s, 'difference_se']:.1f})"
-            for s in SUBSETS
+            for s in REPORTED_SUBSETS
         ]
         lines += [
             f"- At SEP's false-positive rate ({_pct1(at.loc['all', 'sep_fpr'])} of the realistic isolated "
@@ -248,7 +261,9 @@ def comparison_lines(tables: Path, sigma: float) -> list[str]:
         def cells(method):
             rows = at.loc[method]
             combined = (rows["se"] ** 2 + rows["spread"] ** 2) ** 0.5
-            return ", ".join(f"{s} {_pct(rows.loc[s, 'accuracy'])} ± {_pct(combined[s])}" for s in SUBSETS)
+            return ", ".join(
+                f"{s} {_pct(rows.loc[s, 'accuracy'])} ± {_pct(combined[s])}" for s in REPORTED_SUBSETS
+            )
 
         threshold = at.loc[("either", "all"), "threshold"]
         lines.append(
@@ -446,7 +461,8 @@ def variant_rows(folders: list[Path]) -> list[str]:
             heads = roc[(roc["method"] == "blendhunter") & (roc["train_sigma"] == sigma)]
             auc = {d: heads[heads["dataset"] == d]["auc"].mean() for d in ("realistic", "parametric")}
             cells = [
-                f"{_pct(real.loc[s, 'bh_accuracy'])} ± {_pct(real.loc[s, 'bh_se_galaxies'])}" for s in SUBSETS
+                f"{_pct(real.loc[s, 'bh_accuracy'])} ± {_pct(real.loc[s, 'bh_se_galaxies'])}"
+                for s in REPORTED_SUBSETS
             ]
             cells += [
                 f"{_pct(real.loc[s, 'bh_matched_accuracy'])} ± "
@@ -462,7 +478,7 @@ def variant_rows(folders: list[Path]) -> list[str]:
             )
             sep_cells = [
                 f"{_pct(real.loc[s, 'sep_accuracy'])} ± {_pct(real.loc[s, 'sep_se_galaxies'])}"
-                for s in SUBSETS
+                for s in REPORTED_SUBSETS
             ]
             sep_faint = [_faint_recall(companion, "sep", d, sigma) for d in ("parametric", "realistic")]
             matched = [_pct(real.loc[s, "sep_accuracy"]) for s in ("close", "distant")]
@@ -482,7 +498,7 @@ PRECISION_TOLERANCE = 0.005  # a precision may move an accuracy by at most 0.5 p
 def _accuracy_rows(folder: Path, sigmas) -> pd.DataFrame:
     tables = [pd.read_csv(folder / "tables" / f"{d}_accuracy.csv") for d in ("parametric", "realistic")]
     rows = pd.concat(tables, ignore_index=True)
-    rows = rows[(rows["method"] == "blendhunter") & rows["subset"].isin(SUBSETS)]
+    rows = rows[(rows["method"] == "blendhunter") & rows["subset"].isin(REPORTED_SUBSETS)]
     return rows[rows["train_sigma"].isin(sigmas)]
 
 
@@ -509,7 +525,7 @@ def precision_rows(reference: Path, folders: list[Path]) -> list[str]:
             rows = group.droplevel([0, 1])
             delta = {
                 s: f"{rows.loc[s, 'difference'] * 100:+.1f} ± {rows.loc[s, 'difference_se'] * 100:.1f}"
-                for s in SUBSETS
+                for s in REPORTED_SUBSETS
             }
             auc = [
                 r[(r["method"] == "blendhunter") & (r["dataset"] == dataset) & (r["train_sigma"] == sigma)][
@@ -544,7 +560,7 @@ def gain_cells(bh: pd.DataFrame, sep: pd.DataFrame) -> dict[str, str]:
     its rows), ± one combined s.e. (BlendHunter binomial, spread between realisations, SEP
     binomial on all the stamps it scored)."""
     cells = {}
-    for subset in SUBSETS:
+    for subset in REPORTED_SUBSETS:
         heads, base = bh[bh["subset"] == subset], sep[sep["subset"] == subset]
         p_bh, p_sep = heads["accuracy"].mean(), base["accuracy"].mean()
         spread = heads["accuracy"].std(ddof=1) if len(heads) > 1 else 0.0
@@ -576,7 +592,7 @@ def scale_rows(folders: list[Path], sigma: float = SCALE_SIGMA) -> list[str]:
             lines.append(
                 f"| [{folder.name}]({folder}/summary.md) | {_training_stamps(manifest):,} "
                 f"| {bh['realisation'].nunique()} | {dataset}, {stamps:,} stamps | "
-                + " | ".join(cells[s] for s in SUBSETS)
+                + " | ".join(cells[s] for s in REPORTED_SUBSETS)
                 + " |"
             )
     return lines
@@ -653,7 +669,10 @@ def side_by_side(folders: list[Path]) -> list[str]:
         sigma = nearest_trained(per_sigma, manifest["config"]["realistic"]["sigma"])
         real = per_sigma[(per_sigma["dataset"] == "realistic") & (per_sigma["sigma"] == sigma)]
         bh = real[real["method"] == "blendhunter"].set_index("subset")
-        cells = [f"{_pct(bh.loc[s, 'accuracy_mean'])} ± {_pct(bh.loc[s, 'accuracy_std'])}" for s in SUBSETS]
+        cells = [
+            f"{_pct(bh.loc[s, 'accuracy_mean'])} ± {_pct(bh.loc[s, 'accuracy_std'])}"
+            for s in REPORTED_SUBSETS
+        ]
         roc = pd.read_csv(folder / "tables" / "roc_auc.csv")
         heads = roc[
             (roc["method"] == "blendhunter") & (roc["dataset"] == "realistic") & (roc["train_sigma"] == sigma)
@@ -675,7 +694,9 @@ def side_by_side(folders: list[Path]) -> list[str]:
         lines.append(f"| {name} | " + " | ".join(cells + matched) + " |")
         sep = real[real["method"] == "sep"].drop_duplicates("subset").set_index("subset")
         accuracy, scored = sep["accuracy_mean"], sep["n_mean"] - sep["n_failed_mean"]
-        sep_cells = [f"{_pct(accuracy[s])} ± {_pct(binomial_se(accuracy[s], scored[s]))}" for s in SUBSETS]
+        sep_cells = [
+            f"{_pct(accuracy[s])} ± {_pct(binomial_se(accuracy[s], scored[s]))}" for s in REPORTED_SUBSETS
+        ]
         sep_row = "| SEP, failures left out (± binomial s.e.) | " + " | ".join(sep_cells) + " | - | - | - |"
     return lines + [sep_row]
 

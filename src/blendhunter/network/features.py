@@ -60,7 +60,7 @@ def to_snr(stamps: np.ndarray) -> np.ndarray:
     return (np.clip(snr, low, high) - low) / (high - low)
 
 
-PRECISIONS = ("float32", "bfloat16")
+KERAS_PRECISIONS = ("float32", "bfloat16")  # the TensorFlow path; every engine's: engine.PRECISIONS
 
 
 def configure_threads(threads: int) -> None:
@@ -126,8 +126,8 @@ def precision_policy(precision: str):
     """Build models under Keras' mixed_bfloat16 policy, then restore the old one."""
     import keras
 
-    if precision not in PRECISIONS:
-        raise ValueError(f"features.precision: {precision!r} is not one of {PRECISIONS}")
+    if precision not in KERAS_PRECISIONS:
+        raise ValueError(f"features.precision: {precision!r} is not one of {KERAS_PRECISIONS}")
     previous = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
     try:

@@ -21,7 +21,7 @@ from blendhunter.errors import EngineError
 
 # Keras' VGG16 conv base, in order: (block, convolutions)
 BLOCKS = ((1, 2), (2, 2), (3, 3), (4, 3), (5, 3))
-PRECISIONS = ("float32", "bfloat16")
+JAX_PRECISIONS = ("float32", "bfloat16")  # every engine's: engine.PRECISIONS
 
 
 def layer_names(layer: str) -> list[str]:
@@ -85,8 +85,8 @@ def conv_base(
 
     `device`: a jax device (default: JAX's default, a GPU if one is visible).
     """
-    if precision not in PRECISIONS:
-        raise EngineError(f"features.precision {precision!r}: the jax engine runs {PRECISIONS}")
+    if precision not in JAX_PRECISIONS:
+        raise EngineError(f"features.precision {precision!r}: the jax engine runs {JAX_PRECISIONS}")
     try:
         import jax
         import jax.numpy as jnp

@@ -73,7 +73,7 @@ def test_subsets_per_definition():
 
 def test_evaluate_per_subset():
     table = metrics.evaluate(TRUTH, PRED, 10, method="x")
-    assert list(table["subset"]) == list(metrics.SUBSETS)
+    assert list(table["subset"]) == list(metrics.ALL_SUBSETS)
     assert (table["method"] == "x").all()
     assert row(table, "all")["accuracy"] == pytest.approx(6 / 10)
     close = row(table, "close")
@@ -149,7 +149,7 @@ def sample_metrics(sigma=5.0, realisation=0, bh_real=None):
 def test_set_metrics_rows_and_gain():
     table = sample_metrics()
     assert list(table.columns[: len(metrics.METRIC_COLUMNS)]) == list(metrics.METRIC_COLUMNS)
-    assert len(table) == 4 * len(metrics.SUBSETS)
+    assert len(table) == 4 * len(metrics.ALL_SUBSETS)
     sep_real = table[(table["method"] == "sep") & (table["dataset"] == "realistic")]
     assert sep_real["train_sigma"].isna().all() and sep_real["realisation"].isna().all()
     assert (sep_real["test_sigma"] == 14.5).all()
@@ -178,10 +178,10 @@ def test_accuracy_tables_and_summary():
     sets = [sample_metrics(s, r, np.array([1, 1, r, 0.0])) for s in (5.0, 15.0) for r in (0, 1)]
     table = pd.concat(sets, ignore_index=True)
     realistic = metrics.accuracy_table(table, "realistic")
-    assert (realistic["method"] == "sep").sum() == len(metrics.SUBSETS)  # SEP once
-    assert (realistic["method"] == "blendhunter").sum() == 4 * len(metrics.SUBSETS)
+    assert (realistic["method"] == "sep").sum() == len(metrics.ALL_SUBSETS)  # SEP once
+    assert (realistic["method"] == "blendhunter").sum() == 4 * len(metrics.ALL_SUBSETS)
     parametric = metrics.accuracy_table(table, "parametric")
-    assert len(parametric) == 2 * 4 * len(metrics.SUBSETS)
+    assert len(parametric) == 2 * 4 * len(metrics.ALL_SUBSETS)
     assert set(parametric["dataset"]) == {"parametric"}
 
     summary = metrics.sigma_summary(table[table["train_sigma"].isna() | (table["train_sigma"] == 5.0)], 5.0)
