@@ -13,11 +13,11 @@ from blendhunter.workflow import cluster as bh_cluster
 
 rule benchmark_rollup:
     input:
-        [path for path in final_outputs() if path != layout.BENCHMARKS],
+        [path for path in final_outputs() if path != paths.BENCHMARKS],
     output:
-        layout.BENCHMARKS,
+        paths.BENCHMARKS,
     log:
-        "results/logs/benchmarks.log",
+        paths.log("benchmarks"),
     localrule: True
     conda:
         CONDA_ENV

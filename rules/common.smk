@@ -16,10 +16,13 @@ try:
         bh_inputs.check_catalogue_config(key, config["resources"][key])
     if config["resources"]["vgg16_weights"] != "imagenet":
         bh_inputs.check_vgg16_weights(config["resources"]["vgg16_weights"])
+    layout.check_shared_stamps(config)
 except (bh_config.ConfigError, bh_inputs.ResourceError) as err:
     raise WorkflowError(str(err))
 
 
+# Every output, log and benchmark path of this run (results/, or results/<run.prefix>/).
+paths = layout.Run(config)
 SIGMAS = layout.sigma_labels(config)
 REALISATIONS = layout.realisations(config)
 # The training noise level nearest the realistic set's: gallery, companion figure.
@@ -46,20 +49,20 @@ def per_set(pattern):
 
 def final_outputs():
     """What `snakemake` builds by default: every stage, every table and figure."""
-    model_files = [f"{layout.MODEL_DIR}/{name}" for name in layout.MODEL_FILES.values()]
+    model_files = [f"{paths.MODEL_DIR}/{name}" for name in layout.MODEL_FILES.values()]
     outputs = [path for pattern in model_files for path in per_set(pattern)]
-    outputs += per_set(layout.PREDICTIONS_TEST) + per_set(layout.PREDICTIONS_REALISTIC)
-    outputs += per_set(layout.CALIBRATION)
-    outputs += expand(layout.SUMMARY, sigma=SIGMAS)
+    outputs += per_set(paths.PREDICTIONS_TEST) + per_set(paths.PREDICTIONS_REALISTIC)
+    outputs += per_set(paths.CALIBRATION)
+    outputs += expand(paths.SUMMARY, sigma=SIGMAS)
     optional = set() if config["pretraining"]["compare_random"] else {"pretraining"}
-    outputs += [path for name, path in layout.TABLES.items() if name not in optional]
+    outputs += [path for name, path in paths.TABLES.items() if name not in optional]
     outputs += [
         f"{stem}.{ext}"
-        for name, stem in layout.FIGURES.items()
+        for name, stem in paths.FIGURES.items()
         if name not in optional
         for ext in layout.FIGURE_FORMATS
     ]
-    outputs.append(layout.BENCHMARKS)
+    outputs.append(paths.BENCHMARKS)
     return outputs
 
 
@@ -71,9 +74,7 @@ def catalogue_inputs(wildcards):
 
 
 def chunk_files(kind):
-    pattern = (
-        layout.PARAMETRIC_CHUNK if kind == "parametric" else layout.REALISTIC_CHUNK
-    )
+    pattern = paths.PARAMETRIC_CHUNK if kind == "parametric" else paths.REALISTIC_CHUNK
     return expand(pattern, chunk=range(layout.n_chunks(config, kind)))
 
 
@@ -96,7 +97,7 @@ def nearest_level(pattern):
 def score_figure(name, caption, label):
     """A PNG of rules/scores.smk, registered in the report."""
     return report(
-        f"{layout.FIGURES[name]}.png",
+        f"{paths.FIGURES[name]}.png",
         caption=f"../report/{caption}.rst",
         category="Figures",
         subcategory="Scores and calibration",

@@ -4,18 +4,18 @@
 
 rule evaluate:
     input:
-        parametric_set=layout.PARAMETRIC_SET,
-        realistic_set=layout.REALISTIC_SET,
-        bh_parametric=layout.PREDICTIONS_TEST,
-        bh_realistic=layout.PREDICTIONS_REALISTIC,
-        sep_parametric=layout.SEP_TEST,
-        sep_realistic=layout.SEP_REALISTIC,
+        parametric_set=paths.PARAMETRIC_SET,
+        realistic_set=paths.REALISTIC_SET,
+        bh_parametric=paths.PREDICTIONS_TEST,
+        bh_realistic=paths.PREDICTIONS_REALISTIC,
+        sep_parametric=paths.SEP_TEST,
+        sep_realistic=paths.SEP_REALISTIC,
     output:
-        layout.METRICS,
+        paths.METRICS,
     log:
-        "results/logs/evaluate/sigma{sigma}_real{realisation}.log",
+        paths.log("evaluate/sigma{sigma}_real{realisation}"),
     benchmark:
-        "results/benchmarks/evaluate/sigma{sigma}_real{realisation}.tsv"
+        paths.benchmark("evaluate/sigma{sigma}_real{realisation}")
     conda:
         CONDA_ENV
     resources:
@@ -35,20 +35,20 @@ rule summarise_sigma:
     input:
         # every realisation of this noise level, and nothing else
         lambda wildcards: expand(
-            layout.METRICS, sigma=wildcards.sigma, realisation=REALISATIONS
+            paths.METRICS, sigma=wildcards.sigma, realisation=REALISATIONS
         ),
     output:
         report(
-            layout.SUMMARY,
+            paths.SUMMARY,
             caption="../report/summary_sigma.rst",
             category="Tables",
             subcategory="Per noise level",
             labels={"table": "summary", "training sigma": "{sigma}"},
         ),
     log:
-        "results/logs/evaluate/summary_sigma{sigma}.log",
+        paths.log("evaluate/summary_sigma{sigma}"),
     benchmark:
-        "results/benchmarks/evaluate/summary_sigma{sigma}.tsv"
+        paths.benchmark("evaluate/summary_sigma{sigma}")
     conda:
         CONDA_ENV
     resources:
@@ -63,31 +63,31 @@ rule summarise_sigma:
 # BlendHunter at SEP's false-positive rate (blendhunter.evaluation.comparison).
 rule sep_comparison:
     input:
-        parametric_sets=per_set(layout.PARAMETRIC_SET),
-        realistic_set=layout.REALISTIC_SET,
-        bh_parametric=per_set(layout.PREDICTIONS_TEST),
-        bh_realistic=per_set(layout.PREDICTIONS_REALISTIC),
-        sep_parametric=per_set(layout.SEP_TEST),
-        sep_realistic=layout.SEP_REALISTIC,
+        parametric_sets=per_set(paths.PARAMETRIC_SET),
+        realistic_set=paths.REALISTIC_SET,
+        bh_parametric=per_set(paths.PREDICTIONS_TEST),
+        bh_realistic=per_set(paths.PREDICTIONS_REALISTIC),
+        sep_parametric=per_set(paths.SEP_TEST),
+        sep_realistic=paths.SEP_REALISTIC,
     output:
         per_head=report(
-            layout.TABLES["sep_comparison"],
+            paths.TABLES["sep_comparison"],
             caption="../report/sep_comparison.rst",
             category="Tables",
             subcategory="Accuracy",
             labels={"table": "against SEP, per head"},
         ),
         summary=report(
-            layout.TABLES["sep_comparison_summary"],
+            paths.TABLES["sep_comparison_summary"],
             caption="../report/sep_comparison.rst",
             category="Tables",
             subcategory="Accuracy",
             labels={"table": "against SEP, per noise level"},
         ),
     log:
-        "results/logs/evaluate/sep_comparison.log",
+        paths.log("evaluate/sep_comparison"),
     benchmark:
-        "results/benchmarks/evaluate/sep_comparison.tsv"
+        paths.benchmark("evaluate/sep_comparison")
     conda:
         CONDA_ENV
     resources:
@@ -104,33 +104,33 @@ rule sep_comparison:
 # are fitted on each head's validation split, scored on its test split and the realistic set.
 rule combination:
     input:
-        parametric_sets=per_set(layout.PARAMETRIC_SET),
-        realistic_set=layout.REALISTIC_SET,
-        bh_parametric=per_set(layout.PREDICTIONS_TEST),
-        bh_validation=per_set(layout.PREDICTIONS_VALIDATION),
-        bh_realistic=per_set(layout.PREDICTIONS_REALISTIC),
-        sep_parametric=per_set(layout.SEP_TEST),
-        sep_validation=per_set(layout.SEP_VALIDATION),
-        sep_realistic=layout.SEP_REALISTIC,
+        parametric_sets=per_set(paths.PARAMETRIC_SET),
+        realistic_set=paths.REALISTIC_SET,
+        bh_parametric=per_set(paths.PREDICTIONS_TEST),
+        bh_validation=per_set(paths.PREDICTIONS_VALIDATION),
+        bh_realistic=per_set(paths.PREDICTIONS_REALISTIC),
+        sep_parametric=per_set(paths.SEP_TEST),
+        sep_validation=per_set(paths.SEP_VALIDATION),
+        sep_realistic=paths.SEP_REALISTIC,
     output:
         per_head=report(
-            layout.TABLES["combination"],
+            paths.TABLES["combination"],
             caption="../report/combination.rst",
             category="Tables",
             subcategory="Accuracy",
             labels={"table": "BlendHunter and SEP together, per head"},
         ),
         summary=report(
-            layout.TABLES["combination_summary"],
+            paths.TABLES["combination_summary"],
             caption="../report/combination.rst",
             category="Tables",
             subcategory="Accuracy",
             labels={"table": "BlendHunter and SEP together, per noise level"},
         ),
     log:
-        "results/logs/evaluate/combination.log",
+        paths.log("evaluate/combination"),
     benchmark:
-        "results/benchmarks/evaluate/combination.tsv"
+        paths.benchmark("evaluate/combination")
     conda:
         CONDA_ENV
     resources:
@@ -145,26 +145,26 @@ rule combination:
 
 rule accuracy_tables:
     input:
-        per_set(layout.METRICS),
+        per_set(paths.METRICS),
     output:
         parametric=report(
-            layout.TABLES["parametric"],
+            paths.TABLES["parametric"],
             caption="../report/parametric_accuracy.rst",
             category="Tables",
             subcategory="Accuracy",
             labels={"table": "parametric test sets"},
         ),
         realistic=report(
-            layout.TABLES["realistic"],
+            paths.TABLES["realistic"],
             caption="../report/realistic_accuracy.rst",
             category="Tables",
             subcategory="Accuracy",
             labels={"table": "realistic test set"},
         ),
     log:
-        "results/logs/evaluate/accuracy_tables.log",
+        paths.log("evaluate/accuracy_tables"),
     benchmark:
-        "results/benchmarks/evaluate/accuracy_tables.tsv"
+        paths.benchmark("evaluate/accuracy_tables")
     conda:
         CONDA_ENV
     resources:
@@ -176,19 +176,19 @@ rule accuracy_tables:
 
 rule per_sigma_table:
     input:
-        expand(layout.SUMMARY, sigma=SIGMAS),
+        expand(paths.SUMMARY, sigma=SIGMAS),
     output:
         report(
-            layout.TABLES["per_sigma"],
+            paths.TABLES["per_sigma"],
             caption="../report/per_sigma_summary.rst",
             category="Tables",
             subcategory="Accuracy",
             labels={"table": "summary per noise level"},
         ),
     log:
-        "results/logs/evaluate/per_sigma_table.log",
+        paths.log("evaluate/per_sigma_table"),
     benchmark:
-        "results/benchmarks/evaluate/per_sigma_table.tsv"
+        paths.benchmark("evaluate/per_sigma_table")
     conda:
         CONDA_ENV
     resources:
@@ -200,24 +200,24 @@ rule per_sigma_table:
 
 rule separation_table:
     input:
-        parametric_sets=per_set(layout.PARAMETRIC_SET),
-        bh_parametric=per_set(layout.PREDICTIONS_TEST),
-        sep_parametric=per_set(layout.SEP_TEST),
-        realistic_set=layout.REALISTIC_SET,
-        bh_realistic=per_set(layout.PREDICTIONS_REALISTIC),
-        sep_realistic=layout.SEP_REALISTIC,
+        parametric_sets=per_set(paths.PARAMETRIC_SET),
+        bh_parametric=per_set(paths.PREDICTIONS_TEST),
+        sep_parametric=per_set(paths.SEP_TEST),
+        realistic_set=paths.REALISTIC_SET,
+        bh_realistic=per_set(paths.PREDICTIONS_REALISTIC),
+        sep_realistic=paths.SEP_REALISTIC,
     output:
         report(
-            layout.TABLES["separation"],
+            paths.TABLES["separation"],
             caption="../report/accuracy_vs_separation_table.rst",
             category="Tables",
             subcategory="Accuracy",
             labels={"table": "accuracy vs separation"},
         ),
     log:
-        "results/logs/evaluate/separation_table.log",
+        paths.log("evaluate/separation_table"),
     benchmark:
-        "results/benchmarks/evaluate/separation_table.tsv"
+        paths.benchmark("evaluate/separation_table")
     conda:
         CONDA_ENV
     resources:
@@ -232,32 +232,32 @@ rule separation_table:
 
 rule companion_table:
     input:
-        parametric_sets=per_set(layout.PARAMETRIC_SET),
-        bh_parametric=per_set(layout.PREDICTIONS_TEST),
-        sep_parametric=per_set(layout.SEP_TEST),
-        realistic_set=layout.REALISTIC_SET,
-        bh_realistic=per_set(layout.PREDICTIONS_REALISTIC),
-        sep_realistic=layout.SEP_REALISTIC,
+        parametric_sets=per_set(paths.PARAMETRIC_SET),
+        bh_parametric=per_set(paths.PREDICTIONS_TEST),
+        sep_parametric=per_set(paths.SEP_TEST),
+        realistic_set=paths.REALISTIC_SET,
+        bh_realistic=per_set(paths.PREDICTIONS_REALISTIC),
+        sep_realistic=paths.SEP_REALISTIC,
     output:
         table=report(
-            layout.TABLES["companion"],
+            paths.TABLES["companion"],
             caption="../report/accuracy_vs_companion_table.rst",
             category="Tables",
             subcategory="Accuracy",
             labels={"table": "accuracy vs companion brightness"},
         ),
         png=report(
-            f"{layout.FIGURES['companion']}.png",
+            f"{paths.FIGURES['companion']}.png",
             caption="../report/fig_accuracy_vs_companion.rst",
             category="Figures",
             subcategory="Beyond the paper",
             labels={"figure": "accuracy vs companion brightness"},
         ),
-        pdf=f"{layout.FIGURES['companion']}.pdf",
+        pdf=f"{paths.FIGURES['companion']}.pdf",
     log:
-        "results/logs/evaluate/companion_table.log",
+        paths.log("evaluate/companion_table"),
     benchmark:
-        "results/benchmarks/evaluate/companion_table.tsv"
+        paths.benchmark("evaluate/companion_table")
     conda:
         CONDA_ENV
     resources:

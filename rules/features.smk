@@ -13,9 +13,9 @@ rule vgg16_onnx:
     output:
         NETWORK_MODELS["float32"],
     log:
-        "results/logs/resources/{network}_onnx.log",
+        paths.log("resources/{network}_onnx"),
     benchmark:
-        "results/benchmarks/resources/{network}_onnx.tsv"
+        paths.benchmark("resources/{network}_onnx")
     conda:
         CONDA_ENV
     resources:
@@ -30,13 +30,13 @@ rule vgg16_onnx:
 rule vgg16_int8:
     input:
         model=NETWORK_MODELS["float32"],
-        master=layout.PARAMETRIC_MASTER,
+        master=paths.PARAMETRIC_MASTER,
     output:
         NETWORK_MODELS["int8"],
     log:
-        "results/logs/resources/{network}_int8.log",
+        paths.log("resources/{network}_int8"),
     benchmark:
-        "results/benchmarks/resources/{network}_int8.tsv"
+        paths.benchmark("resources/{network}_int8")
     conda:
         CONDA_ENV
     threads: config["compute"]["threads_tensorflow"]
@@ -54,15 +54,15 @@ rule vgg16_int8:
 rule parametric_features:
     input:
         **layout.engine_model(config),
-        stamps=layout.PARAMETRIC_SET,
-        noiseless=layout.PARAMETRIC_MASTER,
+        stamps=paths.PARAMETRIC_SET,
+        noiseless=paths.PARAMETRIC_MASTER,
         weights=layout.campaign_weights(config),
     output:
-        layout.PARAMETRIC_FEATURES,
+        paths.PARAMETRIC_FEATURES,
     log:
-        "results/logs/features/parametric_sigma{sigma}_real{realisation}.log",
+        paths.log("features/parametric_sigma{sigma}_real{realisation}"),
     benchmark:
-        "results/benchmarks/features/parametric_sigma{sigma}_real{realisation}.tsv"
+        paths.benchmark("features/parametric_sigma{sigma}_real{realisation}")
     conda:
         CONDA_ENV
     threads: config["compute"]["threads_tensorflow"]
@@ -84,15 +84,15 @@ WORK_UNITS["parametric_features"] = bh_units.parametric_features
 rule realistic_features:
     input:
         **layout.engine_model(config),
-        stamps=layout.REALISTIC_SET,
-        noiseless=layout.REALISTIC_MASTER,
+        stamps=paths.REALISTIC_SET,
+        noiseless=paths.REALISTIC_MASTER,
         weights=layout.campaign_weights(config),
     output:
-        layout.REALISTIC_FEATURES,
+        paths.REALISTIC_FEATURES,
     log:
-        "results/logs/features/realistic.log",
+        paths.log("features/realistic"),
     benchmark:
-        "results/benchmarks/features/realistic.tsv"
+        paths.benchmark("features/realistic")
     conda:
         CONDA_ENV
     threads: config["compute"]["threads_tensorflow"]

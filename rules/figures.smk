@@ -6,20 +6,20 @@
 
 rule figure_separation:
     input:
-        layout.TABLES["separation"],
+        paths.TABLES["separation"],
     output:
         png=report(
-            layout.FIGURES["separation"] + ".png",
+            paths.FIGURES["separation"] + ".png",
             caption="../report/fig_accuracy_vs_separation.rst",
             category="Figures",
             subcategory="Paper figures",
             labels={"figure": "Fig. 3 accuracy vs separation"},
         ),
-        pdf=layout.FIGURES["separation"] + ".pdf",
+        pdf=paths.FIGURES["separation"] + ".pdf",
     log:
-        "results/logs/figures/accuracy_vs_separation.log",
+        paths.log("figures/accuracy_vs_separation"),
     benchmark:
-        "results/benchmarks/figures/accuracy_vs_separation.tsv"
+        paths.benchmark("figures/accuracy_vs_separation")
     conda:
         CONDA_ENV
     resources:
@@ -33,20 +33,20 @@ rule figure_separation:
 
 rule figure_noise:
     input:
-        layout.TABLES["parametric"],
+        paths.TABLES["parametric"],
     output:
         png=report(
-            layout.FIGURES["noise"] + ".png",
+            paths.FIGURES["noise"] + ".png",
             caption="../report/fig_accuracy_vs_noise.rst",
             category="Figures",
             subcategory="Paper figures",
             labels={"figure": "Fig. 4 accuracy vs noise"},
         ),
-        pdf=layout.FIGURES["noise"] + ".pdf",
+        pdf=paths.FIGURES["noise"] + ".pdf",
     log:
-        "results/logs/figures/accuracy_vs_noise.log",
+        paths.log("figures/accuracy_vs_noise"),
     benchmark:
-        "results/benchmarks/figures/accuracy_vs_noise.tsv"
+        paths.benchmark("figures/accuracy_vs_noise")
     conda:
         CONDA_ENV
     resources:
@@ -58,20 +58,20 @@ rule figure_noise:
 
 rule figure_relative:
     input:
-        layout.TABLES["realistic"],
+        paths.TABLES["realistic"],
     output:
         png=report(
-            layout.FIGURES["relative"] + ".png",
+            paths.FIGURES["relative"] + ".png",
             caption="../report/fig_relative_accuracy.rst",
             category="Figures",
             subcategory="Paper figures",
             labels={"figure": "Fig. 5 relative accuracy, realistic set"},
         ),
-        pdf=layout.FIGURES["relative"] + ".pdf",
+        pdf=paths.FIGURES["relative"] + ".pdf",
     log:
-        "results/logs/figures/relative_accuracy_realistic.log",
+        paths.log("figures/relative_accuracy_realistic"),
     benchmark:
-        "results/benchmarks/figures/relative_accuracy_realistic.tsv"
+        paths.benchmark("figures/relative_accuracy_realistic")
     conda:
         CONDA_ENV
     resources:
@@ -85,20 +85,20 @@ rule figure_relative:
 
 rule figure_confusion:
     input:
-        layout.TABLES["realistic"],
+        paths.TABLES["realistic"],
     output:
         png=report(
-            layout.FIGURES["confusion"] + ".png",
+            paths.FIGURES["confusion"] + ".png",
             caption="../report/fig_confusion.rst",
             category="Figures",
             subcategory="Paper figures",
             labels={"figure": "Fig. 6 TPR and TNR, realistic set"},
         ),
-        pdf=layout.FIGURES["confusion"] + ".pdf",
+        pdf=paths.FIGURES["confusion"] + ".pdf",
     log:
-        "results/logs/figures/confusion_realistic.log",
+        paths.log("figures/confusion_realistic"),
     benchmark:
-        "results/benchmarks/figures/confusion_realistic.tsv"
+        paths.benchmark("figures/confusion_realistic")
     conda:
         CONDA_ENV
     resources:
@@ -112,25 +112,25 @@ rule figure_confusion:
 
 rule figure_gallery:
     input:
-        stamps=layout.REALISTIC_SET,
-        noiseless=layout.REALISTIC_MASTER,
+        stamps=paths.REALISTIC_SET,
+        noiseless=paths.REALISTIC_MASTER,
         predictions=expand(
-            layout.PREDICTIONS_REALISTIC, sigma=NEAREST_SIGMA, realisation=0
+            paths.PREDICTIONS_REALISTIC, sigma=NEAREST_SIGMA, realisation=0
         ),
-        sep=layout.SEP_REALISTIC,
+        sep=paths.SEP_REALISTIC,
     output:
         png=report(
-            layout.FIGURES["gallery"] + ".png",
+            paths.FIGURES["gallery"] + ".png",
             caption="../report/fig_gallery.rst",
             category="Figures",
             subcategory="Examples",
             labels={"figure": "example stamps, realistic set"},
         ),
-        pdf=layout.FIGURES["gallery"] + ".pdf",
+        pdf=paths.FIGURES["gallery"] + ".pdf",
     log:
-        "results/logs/figures/gallery.log",
+        paths.log("figures/gallery"),
     benchmark:
-        "results/benchmarks/figures/gallery.tsv"
+        paths.benchmark("figures/gallery")
     conda:
         CONDA_ENV
     resources:

@@ -5,17 +5,14 @@
 rule train_head:
     input:
         **layout.int8_calibration(config, "input"),
-        features=layout.PARAMETRIC_FEATURES,
+        features=paths.PARAMETRIC_FEATURES,
     output:
-        **{
-            key: f"{layout.MODEL_DIR}/{name}"
-            for key, name in layout.MODEL_FILES.items()
-        },
-        **layout.int8_calibration(config, "output"),
+        **{key: f"{paths.MODEL_DIR}/{name}" for key, name in layout.MODEL_FILES.items()},
+        **paths.int8_calibration(config, "output"),
     log:
-        "results/logs/train/sigma{sigma}_real{realisation}.log",
+        paths.log("train/sigma{sigma}_real{realisation}"),
     benchmark:
-        "results/benchmarks/train/sigma{sigma}_real{realisation}.tsv"
+        paths.benchmark("train/sigma{sigma}_real{realisation}")
     conda:
         CONDA_ENV
     threads: config["compute"]["threads_training"]
@@ -33,7 +30,7 @@ rule train_head:
         "../workflow/scripts/train_head.py"
 
 
-WORK_UNITS["train_head"] = bh_units.head_training(layout.MODEL_DIR)
+WORK_UNITS["train_head"] = bh_units.head_training(paths.MODEL_DIR)
 
 
 # One job per head, so TensorFlow loads once: its predictions on its own test split
@@ -41,18 +38,18 @@ WORK_UNITS["train_head"] = bh_units.head_training(layout.MODEL_DIR)
 # fitted on its validation split (never on a test set; `classify --calibrated`).
 rule predict:
     input:
-        head=f"{layout.MODEL_DIR}/{layout.MODEL_FILES['head']}",
-        features=layout.PARAMETRIC_FEATURES,
-        realistic_features=layout.REALISTIC_FEATURES,
+        head=f"{paths.MODEL_DIR}/{layout.MODEL_FILES['head']}",
+        features=paths.PARAMETRIC_FEATURES,
+        realistic_features=paths.REALISTIC_FEATURES,
     output:
-        test=layout.PREDICTIONS_TEST,
-        realistic=layout.PREDICTIONS_REALISTIC,
-        validation=layout.PREDICTIONS_VALIDATION,
-        calibration=layout.CALIBRATION,
+        test=paths.PREDICTIONS_TEST,
+        realistic=paths.PREDICTIONS_REALISTIC,
+        validation=paths.PREDICTIONS_VALIDATION,
+        calibration=paths.CALIBRATION,
     log:
-        "results/logs/predict/sigma{sigma}_real{realisation}.log",
+        paths.log("predict/sigma{sigma}_real{realisation}"),
     benchmark:
-        "results/benchmarks/predict/sigma{sigma}_real{realisation}.tsv"
+        paths.benchmark("predict/sigma{sigma}_real{realisation}")
     conda:
         CONDA_ENV
     threads: 1

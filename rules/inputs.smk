@@ -7,9 +7,9 @@ rule vgg16_weights:
     output:
         layout.VGG16_WEIGHTS,
     log:
-        "results/logs/resources/vgg16_weights.log",
+        paths.log("resources/vgg16_weights"),
     benchmark:
-        "results/benchmarks/resources/vgg16_weights.tsv"
+        paths.benchmark("resources/vgg16_weights")
     conda:
         CONDA_ENV
     resources:
@@ -26,9 +26,9 @@ rule download_cosmos:
     output:
         directory(layout.COSMOS_DOWNLOAD),
     log:
-        "results/logs/resources/download_cosmos.log",
+        paths.log("resources/download_cosmos"),
     benchmark:
-        "results/benchmarks/resources/download_cosmos.tsv"
+        paths.benchmark("resources/download_cosmos")
     conda:
         CONDA_ENV
     resources:
@@ -46,9 +46,9 @@ rule catalogue:
     output:
         layout.CATALOGUE_MANIFEST,
     log:
-        "results/logs/resources/{catalogue}.log",
+        paths.log("resources/{catalogue}"),
     benchmark:
-        "results/benchmarks/resources/{catalogue}.tsv"
+        paths.benchmark("resources/{catalogue}")
     wildcard_constraints:
         catalogue="cosmos_parametric|cosmos_real",
     conda:
@@ -68,9 +68,9 @@ rule vgg16_random:
     output:
         layout.VGG16_RANDOM,
     log:
-        "results/logs/resources/vgg16_random.log",
+        paths.log("resources/vgg16_random"),
     benchmark:
-        "results/benchmarks/resources/vgg16_random.tsv"
+        paths.benchmark("resources/vgg16_random")
     conda:
         CONDA_ENV
     resources:

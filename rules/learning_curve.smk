@@ -4,18 +4,18 @@
 
 rule learning_curve_point:
     input:
-        features=layout.PARAMETRIC_FEATURES,
-        realistic_features=layout.REALISTIC_FEATURES,
-        parametric_set=layout.PARAMETRIC_SET,
-        realistic_set=layout.REALISTIC_SET,
-        sep_parametric=layout.SEP_TEST,
-        sep_realistic=layout.SEP_REALISTIC,
+        features=paths.PARAMETRIC_FEATURES,
+        realistic_features=paths.REALISTIC_FEATURES,
+        parametric_set=paths.PARAMETRIC_SET,
+        realistic_set=paths.REALISTIC_SET,
+        sep_parametric=paths.SEP_TEST,
+        sep_realistic=paths.SEP_REALISTIC,
     output:
-        layout.LEARNING_CURVE_POINT,
+        paths.LEARNING_CURVE_POINT,
     log:
-        "results/logs/learning_curve/sigma{sigma}_real{realisation}_n{n}.log",
+        paths.log("learning_curve/sigma{sigma}_real{realisation}_n{n}"),
     benchmark:
-        "results/benchmarks/learning_curve/sigma{sigma}_real{realisation}_n{n}.tsv"
+        paths.benchmark("learning_curve/sigma{sigma}_real{realisation}_n{n}")
     wildcard_constraints:
         n=r"[0-9]+",
     conda:
@@ -41,23 +41,23 @@ WORK_UNITS["learning_curve_point"] = bh_units.learning_curve_point
 
 rule learning_curve:
     input:
-        layout.learning_curve_points(config),
+        paths.learning_curve_points(config),
     output:
         table=report(
-            layout.TABLES["learning_curve"],
+            paths.TABLES["learning_curve"],
             caption="../report/learning_curve_table.rst",
             category="Learning curve",
         ),
         figure=report(
-            f"{layout.FIGURES['learning_curve']}.png",
+            f"{paths.FIGURES['learning_curve']}.png",
             caption="../report/learning_curve.rst",
             category="Learning curve",
         ),
-        pdf=f"{layout.FIGURES['learning_curve']}.pdf",
+        pdf=f"{paths.FIGURES['learning_curve']}.pdf",
     log:
-        "results/logs/learning_curve/table.log",
+        paths.log("learning_curve/table"),
     benchmark:
-        "results/benchmarks/learning_curve/table.tsv"
+        paths.benchmark("learning_curve/table")
     conda:
         CONDA_ENV
     resources:

@@ -14,15 +14,15 @@ RANDOM_FEATURES_PARAMS = {
 rule random_parametric_features:
     input:
         **layout.engine_model(config, layout.VGG16_RANDOM),
-        stamps=layout.PARAMETRIC_SET,
-        noiseless=layout.PARAMETRIC_MASTER,
+        stamps=paths.PARAMETRIC_SET,
+        noiseless=paths.PARAMETRIC_MASTER,
         weights=layout.VGG16_RANDOM,
     output:
-        layout.RANDOM_FEATURES,
+        paths.RANDOM_FEATURES,
     log:
-        "results/logs/pretraining/features_sigma{sigma}_real{realisation}.log",
+        paths.log("pretraining/features_sigma{sigma}_real{realisation}"),
     benchmark:
-        "results/benchmarks/pretraining/features_sigma{sigma}_real{realisation}.tsv"
+        paths.benchmark("pretraining/features_sigma{sigma}_real{realisation}")
     conda:
         CONDA_ENV
     threads: config["compute"]["threads_tensorflow"]
@@ -44,15 +44,15 @@ WORK_UNITS["random_parametric_features"] = bh_units.parametric_stamps
 rule random_realistic_features:
     input:
         **layout.engine_model(config, layout.VGG16_RANDOM),
-        stamps=layout.REALISTIC_SET,
-        noiseless=layout.REALISTIC_MASTER,
+        stamps=paths.REALISTIC_SET,
+        noiseless=paths.REALISTIC_MASTER,
         weights=layout.VGG16_RANDOM,
     output:
-        layout.RANDOM_REALISTIC_FEATURES,
+        paths.RANDOM_REALISTIC_FEATURES,
     log:
-        "results/logs/pretraining/features_realistic.log",
+        paths.log("pretraining/features_realistic"),
     benchmark:
-        "results/benchmarks/pretraining/features_realistic.tsv"
+        paths.benchmark("pretraining/features_realistic")
     conda:
         CONDA_ENV
     threads: config["compute"]["threads_tensorflow"]
@@ -74,37 +74,37 @@ WORK_UNITS["random_realistic_features"] = bh_units.pretraining_realistic_stamps
 
 use rule train_head as random_train_head with:
     input:
-        features=layout.RANDOM_FEATURES,
+        features=paths.RANDOM_FEATURES,
     output:
         **{
-            key: f"{layout.RANDOM_MODEL_DIR}/{name}"
+            key: f"{paths.RANDOM_MODEL_DIR}/{name}"
             for key, name in layout.MODEL_FILES.items()
         },
     log:
-        "results/logs/pretraining/train_sigma{sigma}_real{realisation}.log",
+        paths.log("pretraining/train_sigma{sigma}_real{realisation}"),
     benchmark:
-        "results/benchmarks/pretraining/train_sigma{sigma}_real{realisation}.tsv"
+        paths.benchmark("pretraining/train_sigma{sigma}_real{realisation}")
 
 
 WORK_UNITS["random_train_head"] = bh_units.head_training(
-    layout.RANDOM_MODEL_DIR, augmented=False
+    paths.RANDOM_MODEL_DIR, augmented=False
 )
 
 
 use rule predict as random_predict with:
     input:
-        head=f"{layout.RANDOM_MODEL_DIR}/{layout.MODEL_FILES['head']}",
-        features=layout.RANDOM_FEATURES,
-        realistic_features=layout.RANDOM_REALISTIC_FEATURES,
+        head=f"{paths.RANDOM_MODEL_DIR}/{layout.MODEL_FILES['head']}",
+        features=paths.RANDOM_FEATURES,
+        realistic_features=paths.RANDOM_REALISTIC_FEATURES,
     output:
-        test=layout.RANDOM_PREDICTIONS_TEST,
-        realistic=layout.RANDOM_PREDICTIONS_REALISTIC,
-        validation=layout.RANDOM_PREDICTIONS_VALIDATION,
-        calibration=f"{layout.RANDOM_MODEL_DIR}/{bh_training.CALIBRATION_FILE}",
+        test=paths.RANDOM_PREDICTIONS_TEST,
+        realistic=paths.RANDOM_PREDICTIONS_REALISTIC,
+        validation=paths.RANDOM_PREDICTIONS_VALIDATION,
+        calibration=f"{paths.RANDOM_MODEL_DIR}/{bh_training.CALIBRATION_FILE}",
     log:
-        "results/logs/pretraining/predict_sigma{sigma}_real{realisation}.log",
+        paths.log("pretraining/predict_sigma{sigma}_real{realisation}"),
     benchmark:
-        "results/benchmarks/pretraining/predict_sigma{sigma}_real{realisation}.tsv"
+        paths.benchmark("pretraining/predict_sigma{sigma}_real{realisation}")
 
 
 WORK_UNITS["random_predict"] = bh_units.predictions(
@@ -114,34 +114,34 @@ WORK_UNITS["random_predict"] = bh_units.predictions(
 
 rule pretraining_table:
     input:
-        parametric_sets=nearest_level(layout.PARAMETRIC_SET),
-        realistic_set=layout.REALISTIC_SET,
-        imagenet_test=nearest_level(layout.PREDICTIONS_TEST),
-        imagenet_realistic=nearest_level(layout.PREDICTIONS_REALISTIC),
-        random_test=nearest_level(layout.RANDOM_PREDICTIONS_TEST),
-        random_realistic=nearest_level(layout.RANDOM_PREDICTIONS_REALISTIC),
-        sep_test=nearest_level(layout.SEP_TEST),
-        sep_realistic=layout.SEP_REALISTIC,
+        parametric_sets=nearest_level(paths.PARAMETRIC_SET),
+        realistic_set=paths.REALISTIC_SET,
+        imagenet_test=nearest_level(paths.PREDICTIONS_TEST),
+        imagenet_realistic=nearest_level(paths.PREDICTIONS_REALISTIC),
+        random_test=nearest_level(paths.RANDOM_PREDICTIONS_TEST),
+        random_realistic=nearest_level(paths.RANDOM_PREDICTIONS_REALISTIC),
+        sep_test=nearest_level(paths.SEP_TEST),
+        sep_realistic=paths.SEP_REALISTIC,
     output:
         table=report(
-            layout.TABLES["pretraining"],
+            paths.TABLES["pretraining"],
             caption="../report/pretraining_table.rst",
             category="Tables",
             subcategory="Scores and calibration",
             labels={"table": "ImageNet vs random VGG-16"},
         ),
         png=report(
-            f"{layout.FIGURES['pretraining']}.png",
+            f"{paths.FIGURES['pretraining']}.png",
             caption="../report/fig_pretraining.rst",
             category="Figures",
             subcategory="Scores and calibration",
             labels={"figure": "ImageNet vs random VGG-16"},
         ),
-        pdf=f"{layout.FIGURES['pretraining']}.pdf",
+        pdf=f"{paths.FIGURES['pretraining']}.pdf",
     log:
-        "results/logs/pretraining/table.log",
+        paths.log("pretraining/table"),
     benchmark:
-        "results/benchmarks/pretraining/table.tsv"
+        paths.benchmark("pretraining/table")
     conda:
         CONDA_ENV
     resources:

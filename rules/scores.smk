@@ -5,45 +5,45 @@
 
 rule score_tables:
     input:
-        parametric_sets=per_set(layout.PARAMETRIC_SET),
-        realistic_set=layout.REALISTIC_SET,
-        bh_parametric=per_set(layout.PREDICTIONS_TEST),
-        bh_realistic=per_set(layout.PREDICTIONS_REALISTIC),
-        calibration=per_set(layout.CALIBRATION),
-        sep_parametric=per_set(layout.SEP_TEST),
-        sep_realistic=layout.SEP_REALISTIC,
+        parametric_sets=per_set(paths.PARAMETRIC_SET),
+        realistic_set=paths.REALISTIC_SET,
+        bh_parametric=per_set(paths.PREDICTIONS_TEST),
+        bh_realistic=per_set(paths.PREDICTIONS_REALISTIC),
+        calibration=per_set(paths.CALIBRATION),
+        sep_parametric=per_set(paths.SEP_TEST),
+        sep_realistic=paths.SEP_REALISTIC,
     output:
         roc_auc=report(
-            layout.TABLES["roc_auc"],
+            paths.TABLES["roc_auc"],
             caption="../report/roc_auc_table.rst",
             category="Tables",
             subcategory="Scores and calibration",
             labels={"table": "ROC AUC"},
         ),
         calibration=report(
-            layout.TABLES["calibration"],
+            paths.TABLES["calibration"],
             caption="../report/calibration_table.rst",
             category="Tables",
             subcategory="Scores and calibration",
             labels={"table": "calibration"},
         ),
         purity=report(
-            layout.TABLES["purity"],
+            paths.TABLES["purity"],
             caption="../report/purity_table.rst",
             category="Tables",
             subcategory="Scores and calibration",
             labels={"table": "purity and completeness"},
         ),
         roc_png=score_figure("roc", "fig_roc", "ROC, realistic set"),
-        roc_pdf=f"{layout.FIGURES['roc']}.pdf",
+        roc_pdf=f"{paths.FIGURES['roc']}.pdf",
         reliability_png=score_figure("reliability", "fig_reliability", "reliability"),
-        reliability_pdf=f"{layout.FIGURES['reliability']}.pdf",
+        reliability_pdf=f"{paths.FIGURES['reliability']}.pdf",
         purity_png=score_figure("purity", "fig_purity", "purity at blend fractions"),
-        purity_pdf=f"{layout.FIGURES['purity']}.pdf",
+        purity_pdf=f"{paths.FIGURES['purity']}.pdf",
     log:
-        "results/logs/evaluate/score_tables.log",
+        paths.log("evaluate/score_tables"),
     benchmark:
-        "results/benchmarks/evaluate/score_tables.tsv"
+        paths.benchmark("evaluate/score_tables")
     conda:
         CONDA_ENV
     resources:

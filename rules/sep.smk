@@ -5,14 +5,14 @@
 
 rule sep_parametric:
     input:
-        stamps=layout.PARAMETRIC_SET,
-        noiseless=layout.PARAMETRIC_MASTER,
+        stamps=paths.PARAMETRIC_SET,
+        noiseless=paths.PARAMETRIC_MASTER,
     output:
-        layout.SEP_TEST,
+        paths.SEP_TEST,
     log:
-        "results/logs/sep/parametric_sigma{sigma}_real{realisation}.log",
+        paths.log("sep/parametric_sigma{sigma}_real{realisation}"),
     benchmark:
-        "results/benchmarks/sep/parametric_sigma{sigma}_real{realisation}.tsv"
+        paths.benchmark("sep/parametric_sigma{sigma}_real{realisation}")
     conda:
         CONDA_ENV
     resources:
@@ -31,11 +31,11 @@ WORK_UNITS["sep_parametric"] = bh_units.split_stamps("test")
 # The validation split too: BlendHunter + SEP combinations are fitted there.
 use rule sep_parametric as sep_validation with:
     output:
-        layout.SEP_VALIDATION,
+        paths.SEP_VALIDATION,
     log:
-        "results/logs/sep/validation_sigma{sigma}_real{realisation}.log",
+        paths.log("sep/validation_sigma{sigma}_real{realisation}"),
     benchmark:
-        "results/benchmarks/sep/validation_sigma{sigma}_real{realisation}.tsv"
+        paths.benchmark("sep/validation_sigma{sigma}_real{realisation}")
     params:
         sep=config["sep"],
         split="validation",
@@ -46,14 +46,14 @@ WORK_UNITS["sep_validation"] = bh_units.split_stamps("validation")
 
 rule sep_realistic:
     input:
-        stamps=layout.REALISTIC_SET,
-        noiseless=layout.REALISTIC_MASTER,
+        stamps=paths.REALISTIC_SET,
+        noiseless=paths.REALISTIC_MASTER,
     output:
-        layout.SEP_REALISTIC,
+        paths.SEP_REALISTIC,
     log:
-        "results/logs/sep/realistic.log",
+        paths.log("sep/realistic"),
     benchmark:
-        "results/benchmarks/sep/realistic.tsv"
+        paths.benchmark("sep/realistic")
     conda:
         CONDA_ENV
     resources:

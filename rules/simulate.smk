@@ -6,11 +6,11 @@ rule simulate_parametric_chunk:
     input:
         catalogue=layout.CATALOGUE_MANIFEST.format(catalogue="cosmos_parametric"),
     output:
-        layout.PARAMETRIC_CHUNK,
+        paths.PARAMETRIC_CHUNK,
     log:
-        "results/logs/simulate/parametric_chunk{chunk}.log",
+        paths.log("simulate/parametric_chunk{chunk}"),
     benchmark:
-        "results/benchmarks/simulate/parametric_chunk{chunk}.tsv"
+        paths.benchmark("simulate/parametric_chunk{chunk}")
     conda:
         CONDA_ENV
     threads: config["compute"]["threads_simulate"]
@@ -34,11 +34,11 @@ rule simulate_realistic_chunk:
         **realistic_flux_inputs(),
         catalogue=layout.CATALOGUE_MANIFEST.format(catalogue="cosmos_real"),
     output:
-        layout.REALISTIC_CHUNK,
+        paths.REALISTIC_CHUNK,
     log:
-        "results/logs/simulate/realistic_chunk{chunk}.log",
+        paths.log("simulate/realistic_chunk{chunk}"),
     benchmark:
-        "results/benchmarks/simulate/realistic_chunk{chunk}.tsv"
+        paths.benchmark("simulate/realistic_chunk{chunk}")
     conda:
         CONDA_ENV
     threads: config["compute"]["threads_simulate"]
@@ -59,11 +59,11 @@ rule merge_parametric:
     input:
         chunk_files("parametric"),
     output:
-        layout.PARAMETRIC_MASTER,
+        paths.PARAMETRIC_MASTER,
     log:
-        "results/logs/simulate/merge_parametric.log",
+        paths.log("simulate/merge_parametric"),
     benchmark:
-        "results/benchmarks/simulate/merge_parametric.tsv"
+        paths.benchmark("simulate/merge_parametric")
     conda:
         CONDA_ENV
     resources:
@@ -85,11 +85,11 @@ rule merge_realistic:
     input:
         chunk_files("realistic"),
     output:
-        layout.REALISTIC_MASTER,
+        paths.REALISTIC_MASTER,
     log:
-        "results/logs/simulate/merge_realistic.log",
+        paths.log("simulate/merge_realistic"),
     benchmark:
-        "results/benchmarks/simulate/merge_realistic.tsv"
+        paths.benchmark("simulate/merge_realistic")
     conda:
         CONDA_ENV
     resources:
@@ -107,13 +107,13 @@ WORK_UNITS["merge_realistic"] = bh_units.realistic_stamps
 
 rule parametric_set:
     input:
-        layout.PARAMETRIC_MASTER,
+        paths.PARAMETRIC_MASTER,
     output:
-        layout.PARAMETRIC_SET,
+        paths.PARAMETRIC_SET,
     log:
-        "results/logs/simulate/parametric_sigma{sigma}_real{realisation}.log",
+        paths.log("simulate/parametric_sigma{sigma}_real{realisation}"),
     benchmark:
-        "results/benchmarks/simulate/parametric_sigma{sigma}_real{realisation}.tsv"
+        paths.benchmark("simulate/parametric_sigma{sigma}_real{realisation}")
     conda:
         CONDA_ENV
     resources:
@@ -132,13 +132,13 @@ WORK_UNITS["parametric_set"] = bh_units.parametric_stamps
 
 rule realistic_set:
     input:
-        layout.REALISTIC_MASTER,
+        paths.REALISTIC_MASTER,
     output:
-        layout.REALISTIC_SET,
+        paths.REALISTIC_SET,
     log:
-        "results/logs/simulate/realistic_set.log",
+        paths.log("simulate/realistic_set"),
     benchmark:
-        "results/benchmarks/simulate/realistic_set.tsv"
+        paths.benchmark("simulate/realistic_set")
     conda:
         CONDA_ENV
     resources:

@@ -265,3 +265,21 @@ def test_learning_curve_reuses_cached_features(workdir, cfg):
     assert rules_of(jobs) == {"learning_curve_point", "learning_curve", "benchmark_rollup", "all"}, jobs
     points = [w for rule, w in jobs if rule == "learning_curve_point"]
     assert points == [{"sigma": SIGMA, "realisation": "0", "n": "30"}]
+
+
+def test_a_run_prefix_reuses_the_campaigns_stamps(workdir, cfg):
+    """A variant beside the campaign (run.prefix): none of the stamps' jobs, every output
+    of its own under results/<prefix>/ (the inputs' jobs, shared like the stamps, log where
+    the campaign's do), the campaign's untouched."""
+    variant = bh_config.merge(cfg, {"run": {"prefix": "variants/b3"}, "features": {"layer": "block3_pool"}})
+    result = run_snakemake(workdir, write_config(workdir / "variant.yaml", variant), "--dry-run")
+    jobs = scheduled(result.stdout + result.stderr)
+    stamps = {"simulate_parametric_chunk", "simulate_realistic_chunk", "merge_parametric", "merge_realistic"}
+    assert jobs and not rules_of(jobs) & (stamps | {"parametric_set", "realistic_set"}), jobs
+    written = re.findall(r"^\s+(?:output|log|benchmark): (.*)$", result.stdout, flags=re.M)
+    paths = [p.strip() for line in written for p in line.split(",")]
+    results = [p for p in paths if p.startswith("results/")]
+    own = [
+        p for p in results if not p.startswith(("results/logs/resources/", "results/benchmarks/resources/"))
+    ]
+    assert own and [p for p in own if not p.startswith("results/variants/b3/")] == []

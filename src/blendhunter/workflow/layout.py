@@ -1,7 +1,10 @@
 """Facts the Snakefile needs: output paths, wildcard values, per-rule resources.
 
 Kept out of the Snakefile so it can be imported and tested, and so every path
-is defined once.
+is defined once: the constants below for a campaign in results/, and `Run`, through
+which the rules read them, for a run prefix (`run.prefix`: a variant's outputs under
+results/<prefix>/ beside the campaign whose stamps it reuses). Logs and benchmarks
+come from `Run.log` and `Run.benchmark`; no path is typed in a rule.
 """
 
 from __future__ import annotations
@@ -9,11 +12,13 @@ from __future__ import annotations
 import math
 import re
 
+from blendhunter.errors import ConfigError
 from blendhunter.network import engine, features, training
 from blendhunter.simulation.splits import chunk_bounds
 from blendhunter.workflow.config import sigma_label
 
 # Output layout (one place). {sigma} is formatted by sigma_label.
+RESULTS = "results"
 PARAMETRIC_CHUNK = "results/stamps/parametric/chunks/chunk{chunk}.h5"
 PARAMETRIC_MASTER = "results/stamps/parametric/noiseless.h5"
 PARAMETRIC_SET = "results/stamps/parametric/sigma{sigma}/real{realisation}.h5"
@@ -85,6 +90,93 @@ RANDOM_PREDICTIONS_REALISTIC = f"{RANDOM_DIR}/predictions/realistic/sigma{{sigma
 RANDOM_PREDICTIONS_VALIDATION = f"{RANDOM_DIR}/predictions/validation/sigma{{sigma}}/real{{realisation}}.csv"
 CATALOGUE_MANIFEST = "resources/{catalogue}.json"
 COSMOS_DOWNLOAD = "resources/cosmos_download"
+
+
+# Shared by every run prefix: the stamps depend on the simulation only (checked by
+# check_shared_stamps), and so do the inputs' jobs; everything else is the run's own.
+SHARED_PATHS = frozenset(
+    [
+        "PARAMETRIC_CHUNK",
+        "PARAMETRIC_MASTER",
+        "PARAMETRIC_SET",
+        "REALISTIC_CHUNK",
+        "REALISTIC_MASTER",
+        "REALISTIC_SET",
+    ]
+)
+SHARED_STAGES = frozenset(["simulate", "resources"])  # their logs and benchmarks too
+
+
+class Run:
+    """The paths of one run: the constants of this module (`run.X` for `X`), with every
+    output but the shared stamps moved under results/<run.prefix>/ when it is set."""
+
+    def __init__(self, config: dict):
+        prefix = (config.get("run") or {}).get("prefix")
+        self.root = f"{RESULTS}/{prefix}" if prefix else RESULTS
+
+    def reroot(self, path: str) -> str:
+        if not path.startswith(f"{RESULTS}/"):
+            return path  # resources/ and file names
+        return self.root + path[len(RESULTS) :]
+
+    def __getattr__(self, name: str):
+        if not name.isupper() or name not in globals():
+            raise AttributeError(name)
+        value = globals()[name]
+        if name in SHARED_PATHS:
+            return value
+        if isinstance(value, dict):
+            return {key: self.reroot(path) for key, path in value.items()}
+        return self.reroot(value)
+
+    def _stage_path(self, kind: str, name: str, suffix: str) -> str:
+        path = f"{RESULTS}/{kind}/{name}.{suffix}"
+        return path if name.split("/", 1)[0] in SHARED_STAGES else self.reroot(path)
+
+    def log(self, name: str) -> str:
+        """results/logs/<name>.log: one log per job, `name` = "<stage>/<job>"."""
+        return self._stage_path("logs", name, "log")
+
+    def benchmark(self, name: str) -> str:
+        """results/benchmarks/<name>.tsv: the job's `benchmark:` file."""
+        return self._stage_path("benchmarks", name, "tsv")
+
+    def learning_curve_points(self, config: dict) -> list[str]:
+        return [self.reroot(path) for path in learning_curve_points(config)]
+
+    def int8_calibration(self, config: dict, part: str) -> dict:
+        """int8_calibration with its output in this run's model directory."""
+        paths = int8_calibration(config, part)
+        return {key: self.reroot(path) for key, path in paths.items()} if part == "output" else paths
+
+
+def check_shared_stamps(config: dict) -> None:
+    """A run prefix reuses the stamps in results/stamps/: an error, before any job, if they
+    were drawn from another simulation (a rerun would overwrite the campaign's)."""
+    import h5py
+
+    from blendhunter.workflow.config import digest, simulation_section
+
+    if Run(config).root == RESULTS:
+        return
+    checks = [
+        (kind, path, "config_sha256", digest(simulation_section(config, kind)))
+        for kind, path in (("parametric", PARAMETRIC_MASTER), ("realistic", REALISTIC_MASTER))
+    ]
+    checks.append(("realistic", REALISTIC_SET, "sigma", float(config["realistic"]["sigma"])))
+    for kind, path, key, expected in checks:
+        try:
+            with h5py.File(path, "r") as handle:
+                found = handle.attrs.get(key)
+        except OSError:
+            continue  # absent (drawn by this run) or not a stamp file (Snakemake redraws it)
+        if found is not None and found != expected:
+            raise ConfigError(
+                f"run.prefix {config['run']['prefix']!r}: {path} was drawn with another {kind} "
+                f"simulation ({key} {found} here, {expected} in this config), so this run cannot "
+                "share it; run the variant without run.prefix in a directory of its own"
+            )
 
 
 SET_KEY = re.compile(r"sigma(?P<sigma>[0-9]+(?:\.[0-9]+)?)/real(?P<realisation>[0-9]+)")

@@ -1,10 +1,15 @@
-"""Gathering jobs find each set's inputs by the set's name in the path, not by position."""
+"""Paths: gathering jobs find each set's inputs by the set's name in the path, not by
+position; every rule's path comes from layout; a run prefix moves a variant's outputs."""
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
+from blendhunter.errors import ConfigError
+from blendhunter.workflow import config as bh_config
 from blendhunter.workflow import layout
+from tests.conftest import REPO, make_config
 
 
 def test_by_set_pairs_inputs_by_sigma_and_realisation_whatever_their_order():
@@ -27,3 +32,39 @@ def test_by_set_refuses_a_set_without_every_input():
     )
     with pytest.raises(ValueError, match="without every input"):
         layout.by_set(inputs, ("stamps", "predictions"))
+
+
+def test_no_path_is_typed_in_a_rule():
+    """Outputs, logs and benchmarks come from layout (`paths.X`, `paths.log`, `paths.benchmark`)."""
+    for rules in (REPO / "rules").glob("*.smk"):
+        code = [line for line in rules.read_text().splitlines() if not line.strip().startswith("#")]
+        typed = [line.strip() for line in code if '"results/' in line or "'results/" in line]
+        assert typed == [], f"{rules.name}: {typed}"
+
+
+def test_a_run_prefix_moves_every_output_but_the_shared_stamps():
+    run = layout.Run(make_config({"run": {"prefix": "variants/x"}}))
+    assert run.PARAMETRIC_SET == layout.PARAMETRIC_SET and run.REALISTIC_MASTER == layout.REALISTIC_MASTER
+    assert run.MODEL_DIR == "results/variants/x/models/sigma{sigma}/real{realisation}"
+    assert run.TABLES["per_sigma"] == "results/variants/x/tables/per_sigma_summary.csv"
+    assert run.log("train/sigma5_real0") == "results/variants/x/logs/train/sigma5_real0.log"
+    assert run.benchmark("simulate/realistic_set") == "results/benchmarks/simulate/realistic_set.tsv"
+    default = layout.Run(make_config())
+    assert default.MODEL_DIR == layout.MODEL_DIR and default.log("a/b") == "results/logs/a/b.log"
+
+
+def test_a_run_prefix_refuses_stamps_drawn_from_another_simulation(tmp_path, monkeypatch):
+    """A variant that would redraw the shared stamps (and so overwrite the campaign's) stops
+    before any job; the same simulation passes."""
+    import h5py
+
+    monkeypatch.chdir(tmp_path)
+    cfg = make_config({"run": {"prefix": "variants/x"}})
+    master = Path(layout.PARAMETRIC_MASTER)
+    master.parent.mkdir(parents=True)
+    with h5py.File(master, "w") as handle:
+        handle.attrs["config_sha256"] = bh_config.digest(bh_config.simulation_section(cfg, "parametric"))
+    layout.check_shared_stamps(cfg)
+    with pytest.raises(ConfigError, match="run.prefix 'variants/x'.*another parametric simulation"):
+        layout.check_shared_stamps(bh_config.merge(cfg, {"seed": cfg["seed"] + 1}))
+    layout.check_shared_stamps(bh_config.merge(cfg, {"run": {"prefix": None}, "seed": cfg["seed"] + 1}))
