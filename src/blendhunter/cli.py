@@ -3,6 +3,7 @@
     blendhunter classify stamps.fits --output flags.csv             # a cube of stamps
     blendhunter classify-image image.fits --output flags.fits       # a survey image
     blendhunter models                                              # the shipped models
+    blendhunter test-image image.fits truth.csv                     # a simulated test image
 
 This module only parses arguments and prints: the work is done by the library
 (`blendhunter.classify`, `blendhunter.survey`). A problem the user can fix exits
@@ -181,6 +182,21 @@ def list_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def test_image(args: argparse.Namespace) -> int:
+    from blendhunter import survey
+    from blendhunter.workflow import config as bh_config
+
+    missing = [str(path) for path in args.configfile if not path.is_file()]
+    if missing:
+        raise InputError(
+            f"no config file {', '.join(missing)}: run from the repository's root, or give --configfile"
+        )
+    truth = survey.simulate_image(bh_config.load(*args.configfile), args.image, args.truth)
+    blended = int(truth["label"].sum())
+    print(f"{args.image}: {len(truth)} galaxies, {blended} of them blended; truth in {args.truth}")
+    return 0
+
+
 def positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -307,6 +323,20 @@ def parser() -> argparse.ArgumentParser:
     img.set_defaults(func=classify_image)
     models = commands.add_parser("models", help="the models that ship with the package, with their cards")
     models.set_defaults(func=list_models)
+    test = commands.add_parser(
+        "test-image",
+        help="simulate a survey-like test image with its truth catalogue (the workflow's galaxies and PSF)",
+    )
+    test.add_argument("image", type=Path, help="the FITS image to write")
+    test.add_argument("truth", type=Path, help="the truth catalogue (CSV) to write")
+    test.add_argument(
+        "--configfile",
+        type=Path,
+        nargs="+",
+        default=[Path("config/config.yaml"), Path("config/offline.yaml")],
+        help="the workflow's config files (default: config/config.yaml config/offline.yaml)",
+    )
+    test.set_defaults(func=test_image)
     return main
 
 

@@ -439,36 +439,3 @@ def simulate_image(cfg: dict, out: Path, truth_out: Path, side: int = 1000, spac
     truth = pd.DataFrame(rows)
     truth.to_csv(truth_out, index=False)
     return truth
-
-
-def main(argv: list[str] | None = None) -> int:
-    """python -m blendhunter.survey IMAGE.fits TRUTH.csv [--configfile ...]: a test image."""
-    import argparse
-    import sys
-
-    from blendhunter.workflow import config as bh_config
-
-    parser = argparse.ArgumentParser(description="Simulate a survey-like test image with its truth.")
-    parser.add_argument("image", type=Path)
-    parser.add_argument("truth", type=Path)
-    parser.add_argument(
-        "--configfile",
-        type=Path,
-        nargs="+",
-        default=[Path("config/config.yaml"), Path("config/offline.yaml")],
-    )
-    args = parser.parse_args(argv)
-    from blendhunter.errors import BlendHunterError
-
-    try:
-        truth = simulate_image(bh_config.load(*args.configfile), args.image, args.truth)
-    except BlendHunterError as err:  # a config or catalogue problem: one line
-        print(f"python -m blendhunter.survey: error: {err}", file=sys.stderr)
-        return 2
-    blended = int(truth["label"].sum())
-    print(f"{args.image}: {len(truth)} galaxies, {blended} of them blended; truth in {args.truth}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -600,3 +600,11 @@ def test_bad_config_values_are_named_with_their_key(case):
 def test_the_hostile_suite_has_at_least_100_cases():
     cases = CLASSIFY_CASES | DOMAIN_CASES | SHIPPED_DAMAGE | IMAGE_CASES | CONFIG_CASES
     assert len(cases) >= 100
+
+
+def test_test_image_outside_the_repository_names_the_fix(tmp_path, monkeypatch, capsys):
+    """`blendhunter test-image` reads the workflow's config: run elsewhere, one line says where."""
+    monkeypatch.chdir(tmp_path)
+    status, err = run(["test-image", tmp_path / "image.fits", tmp_path / "truth.csv"], capsys)
+    assert_one_line_error(status, err, "run from the repository's root, or give --configfile")
+    assert not (tmp_path / "image.fits").exists()
