@@ -1,4 +1,8 @@
-"""The paper's result figures (Figs. 3-6) and a gallery of example stamps.
+"""Every figure of a campaign: the paper's (Figs. 3-6: accuracy against separation and
+noise, relative accuracy and confusion on the realistic set), a gallery of example
+stamps, and those beyond the paper (learning curve, accuracy against companion
+brightness, ROC, reliability, purity, the pre-training ablation), plus each head's
+training history.
 
 Every function takes the workflow's tables (DataFrames, see metrics.py) and
 returns a matplotlib Figure, so tests and notebooks can call them without
