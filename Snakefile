@@ -18,6 +18,7 @@ include: "rules/evaluate.smk"
 include: "rules/learning_curve.smk"
 include: "rules/scores.smk"
 include: "rules/pretraining.smk"
+include: "rules/centring.smk"
 include: "rules/figures.smk"
 include: "rules/benchmark_rollup.smk"
 

@@ -28,6 +28,7 @@ REALISATIONS = layout.realisations(config)
 # The training noise level nearest the realistic set's: gallery, companion figure.
 NEAREST_SIGMA = layout.nearest_level(config)
 PRETRAINING_REALISATIONS = REALISATIONS[: config["pretraining"]["realisations"]]
+RADII = layout.centring_radii(config)  # off-centre sets; none: no centring axis
 CONDA_ENV = "../envs/blendhunter.yaml"
 # What each rule's run time scales with (blendhunter.workflow.units), set next to the rule;
 # rules without an entry are fixed-cost. The benchmark roll-up and the cost
@@ -39,6 +40,7 @@ wildcard_constraints:
     sigma=bh_config.SIGMA_WILDCARD,
     realisation=r"[0-9]+",
     chunk=r"[0-9]+",
+    radius=bh_config.SIGMA_WILDCARD,
     network="|".join(Path(w).stem for w in layout.NETWORK_WEIGHTS.values()),
 
 
@@ -55,6 +57,7 @@ def final_outputs():
     outputs += per_set(paths.CALIBRATION)
     outputs += expand(paths.SUMMARY, sigma=SIGMAS)
     optional = set() if config["pretraining"]["compare_random"] else {"pretraining"}
+    optional |= set() if RADII else {"centring"}
     outputs += [path for name, path in paths.TABLES.items() if name not in optional]
     outputs += [
         f"{stem}.{ext}"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from blendhunter.evaluation import learning_curve, metrics
 from blendhunter.maintainer import publish
+from blendhunter.simulation import stamps
 from blendhunter.workflow import layout
 
 from ..conftest import REPO, make_config, run_snakemake, write_config
@@ -69,6 +71,20 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
     assert (pretraining["train_sigma"].dropna().astype(float) == nearest).all()
     realistic_all = pretraining[(pretraining["dataset"] == "realistic") & (pretraining["subset"] == "all")]
     assert (realistic_all["n"] == layout.pretraining_realistic_stamps(cfg)).all()  # the first 50
+
+    centring = pd.read_csv(tmp_path / layout.TABLES["centring"])  # the centring axis
+    radii = [0.0, *map(float, cfg["centring_test"]["radii"])]
+    assert sorted(centring["radius"].unique()) == radii and set(centring["method"]) == {"blendhunter", "sep"}
+    assert (centring[centring["method"] == "blendhunter"]["n_heads"] == n_real).all()
+    first = stamps.read_meta(tmp_path / layout.REALISTIC_SET).iloc[: int(centring["n"].max())]
+    for radius in cfg["centring_test"]["radii"]:  # the same galaxies, moved
+        moved = stamps.read_meta(tmp_path / layout.OFFCENTRE_SET.format(radius=layout.sigma_label(radius)))
+        for column in ("label", "id1", "id2"):
+            assert (moved[column].to_numpy() == first[column].to_numpy()).all(), column
+        for column in ("separation", "flux1", "flux2"):
+            assert np.allclose(moved[column], first[column], equal_nan=True), column
+        offset = np.hypot(moved["x1"] - first["x1"], moved["y1"] - first["y1"])
+        assert np.allclose(offset, radius), offset
 
     text = publish.summary(tmp_path / "results" / "tables")
     assert "| SEP, failures left out (± binomial s.e.) |" in text and "| SEP failures |" in text

@@ -44,6 +44,7 @@ AGGREGATES = {
     "score_tables",
     "sep_comparison",
     "combination",
+    "centring_table",
     "all",
 }
 
@@ -62,6 +63,11 @@ SHARED = {
     "realistic_set",
     "realistic_features",
     "sep_realistic",
+    "simulate_offcentre_chunk",
+    "merge_offcentre",
+    "offcentre_set",
+    "offcentre_features",
+    "sep_offcentre",
 }
 
 

@@ -1,22 +1,28 @@
-"""Rules merge_*: gather the chunks into the noiseless master of a set."""
+"""Rules merge_*: gather the chunks into the noiseless master of a set (an off-centre
+set: the realistic set's first chunks, drawn off centre)."""
 
 import logging
 
 from blendhunter.logs import run
 from blendhunter.simulation import splits, stamps
 from blendhunter.workflow import config as bh_config
+from blendhunter.workflow import layout
 
 
 def main(smk):
     kind, cfg = smk.params.kind, smk.config
+    if getattr(smk.params, "radius", None) is not None:
+        cfg = layout.offcentre_config(cfg, smk.params.radius)
     section = cfg[kind]
     split = section.get("split")  # the realistic set is all test
     labels, codes = splits.labels_and_split(
         section["n_stamps"], section["blend_fraction"], split, cfg["seed"], kind
     )
+    n_stamps = getattr(smk.params, "n_stamps", None) or section["n_stamps"]  # the first ones
+    labels, codes = labels[:n_stamps], codes[:n_stamps]
     digest = bh_config.digest(bh_config.simulation_section(cfg, kind))
     attrs = stamps.stamp_attrs(cfg, kind, digest)
-    attrs["n_stamps"] = section["n_stamps"]
+    attrs["n_stamps"] = n_stamps
     stamps.merge_chunks(list(smk.input), smk.output[0], {"split": codes}, attrs)
     meta = stamps.read_meta(smk.output[0])
     if (meta["label"].to_numpy() != labels).any():

@@ -12,13 +12,6 @@ from blendhunter.network import features, training
 log = logging.getLogger(__name__)
 
 
-def write_predictions(model, features_path, split, threshold, out) -> None:
-    p_blend, y, indices = training.predict_file(model, features_path, split)
-    log.info("%s: %d stamps, accuracy %.4f", out, len(y), float(((p_blend >= threshold) == y).mean()))
-    with atomic_path(out) as tmp:
-        training.predictions_frame(indices, p_blend, threshold).to_csv(tmp, index=False)
-
-
 def main(smk):
     features.configure_threads(smk.threads)
     model = training.load_head(smk.input.head.rsplit("/", 1)[0])
@@ -27,8 +20,9 @@ def main(smk):
     log.info("calibration: %s", calibration)
     with atomic_path(smk.output.validation) as tmp:
         training.predictions_frame(indices, p_validation, smk.params.threshold).to_csv(tmp, index=False)
-    write_predictions(model, smk.input.features, "test", smk.params.threshold, smk.output.test)
-    write_predictions(model, smk.input.realistic_features, None, smk.params.threshold, smk.output.realistic)
+    threshold = smk.params.threshold
+    training.write_predictions(model, smk.input.features, "test", threshold, smk.output.test)
+    training.write_predictions(model, smk.input.realistic_features, None, threshold, smk.output.realistic)
     write_json(smk.output.calibration, calibration)
 
 

@@ -1,4 +1,5 @@
-"""Rules simulate_*_chunk: draw one chunk of noiseless padded stamps."""
+"""Rules simulate_*_chunk, simulate_offcentre_chunk: draw one chunk of noiseless padded
+stamps (an off-centre chunk: the realistic chunk's galaxies, the central one moved)."""
 
 import json
 import logging
@@ -6,12 +7,15 @@ import logging
 from blendhunter.logs import run
 from blendhunter.simulation import simulate, splits, stamps
 from blendhunter.workflow import config as bh_config
+from blendhunter.workflow import layout
 
 GAL_TYPE = {"parametric": "parametric", "realistic": "real"}
 
 
 def main(smk):
     kind, cfg = smk.params.kind, smk.config
+    if getattr(smk.params, "radius", None) is not None:
+        cfg = layout.offcentre_config(cfg, smk.params.radius)
     manifest = json.loads(open(smk.input.catalogue).read())
     source = simulate.GalaxySource(manifest["dir"], manifest["file_name"], GAL_TYPE[kind], seed=cfg["seed"])
     section = cfg[kind]

@@ -591,3 +591,30 @@ def pretraining(table: pd.DataFrame, sigma: float):
         axes[0].set_ylabel("accuracy (%)")
         fig.suptitle(f"Does ImageNet pre-training matter? Heads trained at {SIGMA} = {_sigma_text(sigma)}")
     return fig
+
+
+def centring(table: pd.DataFrame, sigma: float):
+    """Isolated galaxies kept isolated, close and distant blends found, against how far the
+    central galaxy is from the centre pixel: the heads at `sigma` (mean, band: the larger
+    of their spread and the binomial s.e.) and SEP (± binomial s.e.)."""
+    panels = {
+        "isolated": "isolated kept isolated",
+        "close": "close blends found",
+        "distant": "distant blends found",
+    }
+    with matplotlib.rc_context(STYLE):
+        fig, axes = subplots(1, 3, figsize=(11, 3.8), sharey=True, constrained_layout=True)
+        for ax, (subset, title) in zip(axes, panels.items(), strict=True):
+            for method, style in (("blendhunter", BH), ("sep", SEP)):
+                rows = table[(table["method"] == method) & (table["subset"] == subset)].sort_values("radius")
+                x, y = rows["radius"].to_numpy(), 100 * rows["accuracy_mean"].to_numpy()
+                err = 100 * np.maximum(rows["accuracy_std"].to_numpy(), rows["se"].to_numpy())
+                ax.errorbar(x, y, yerr=err, color=style["color"], label=style["label"], marker="o", capsize=3)
+            ax.set_title(title)
+            ax.set_xlabel("central galaxy off the centre pixel (px)")
+            ax.set_ylim(0, 100)
+            ax.grid(alpha=0.3)
+        axes[0].set_ylabel("per cent")
+        axes[0].legend(loc="lower left")
+        fig.suptitle(f"Off-centre cutouts: heads trained at {SIGMA} = {_sigma_text(sigma)}, and SEP")
+    return fig

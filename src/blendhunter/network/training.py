@@ -175,6 +175,16 @@ def predictions_frame(indices, p_blend, threshold: float = 0.5) -> pd.DataFrame:
     )
 
 
+def write_predictions(model, features_path, split: str | None, threshold: float, out) -> None:
+    """One split of a feature file (None: all of it) scored into a prediction table."""
+    from blendhunter.io import atomic_path
+
+    p_blend, y, indices = predict_file(model, features_path, split)
+    log.info("%s: %d stamps, accuracy %.4f", out, len(y), float(((p_blend >= threshold) == y).mean()))
+    with atomic_path(out) as tmp:
+        predictions_frame(indices, p_blend, threshold).to_csv(tmp, index=False)
+
+
 def head_metadata(
     feature_attrs: dict,
     features_file: str,

@@ -28,19 +28,19 @@ def sigma_label(sigma: float) -> str:
     return f"{float(sigma):g}"
 
 
-def _check_sigma_labels(sigmas: list) -> list[str]:
-    """Each noise level must name its own files: labels unique and path-safe."""
+def _check_sigma_labels(sigmas: list, key: str = "parametric.sigmas") -> list[str]:
+    """Each noise level (or offset) must name its own files: labels unique and path-safe."""
     labels = [sigma_label(s) for s in sigmas]
     problems = [
-        f"parametric.sigmas: {s!r} gives the file label {label!r}; use a plain decimal such as 15 or 14.5"
+        f"{key}: {s!r} gives the file label {label!r}; use a plain decimal such as 15 or 14.5"
         for s, label in zip(sigmas, labels, strict=True)
         if not re.fullmatch(SIGMA_WILDCARD, label)
     ]
     repeated = sorted({label for label in labels if labels.count(label) > 1})
     if repeated:
         problems.append(
-            f"parametric.sigmas: {sigmas} gives the same file label {repeated} to several levels; "
-            "give each noise level once, with at most 6 significant digits"
+            f"{key}: {sigmas} gives the same file label {repeated} to several values; "
+            "give each once, with at most 6 significant digits"
         )
     return problems
 
@@ -129,6 +129,7 @@ def _check_consistency(config: dict) -> list[str]:
         problems.append(
             f"learning_curve.realisation: {curve} is not one of the {realisations} parametric.realisations"
         )
+    problems += _check_sigma_labels(config["centring_test"]["radii"], "centring_test.radii")
     features = config["features"]
     if features["weights"] == "random" and config["pretraining"]["compare_random"]:
         problems.append(

@@ -38,6 +38,13 @@ SEP_VALIDATION = "results/sep/validation/sigma{sigma}/real{realisation}.csv"  # 
 METRICS = "results/metrics/sigma{sigma}/real{realisation}.csv"
 SUMMARY = "results/summary/sigma{sigma}.csv"
 LEARNING_CURVE_POINT = "results/learning_curve/sigma{sigma}/real{realisation}/n{n}.csv"
+# The centring axis: the realistic set's first stamps drawn again {radius} px off centre.
+OFFCENTRE_CHUNK = "results/stamps/offcentre/r{radius}/chunks/chunk{chunk}.h5"
+OFFCENTRE_MASTER = "results/stamps/offcentre/r{radius}/noiseless.h5"
+OFFCENTRE_SET = "results/stamps/offcentre/r{radius}/stamps.h5"
+OFFCENTRE_FEATURES = "results/features/offcentre/r{radius}.h5"
+PREDICTIONS_OFFCENTRE = "results/predictions/offcentre/r{radius}/sigma{sigma}/real{realisation}.csv"
+SEP_OFFCENTRE = "results/sep/offcentre/r{radius}.csv"
 MODEL_FILES = {
     "head": training.HEAD_FILE,
     "metadata": training.METADATA_FILE,
@@ -59,6 +66,7 @@ TABLES = {
     "sep_comparison_summary": "results/tables/sep_comparison_summary.csv",
     "combination": "results/tables/combination.csv",
     "combination_summary": "results/tables/combination_summary.csv",
+    "centring": "results/tables/centring.csv",
 }
 FIGURES = {
     "separation": "results/figures/accuracy_vs_separation",
@@ -72,6 +80,7 @@ FIGURES = {
     "reliability": "results/figures/reliability_realistic",
     "purity": "results/figures/purity_realistic",
     "pretraining": "results/figures/pretraining",
+    "centring": "results/figures/centring",
 }
 FIGURE_FORMATS = ("png", "pdf")
 BENCHMARKS = "results/benchmarks.csv"
@@ -246,6 +255,33 @@ def learning_curve_points(config: dict) -> list[str]:
         LEARNING_CURVE_POINT.format(n=n, **where)
         for n in sizes(config["learning_curve"]["sizes"], n_train(config))
     ]
+
+
+def centring_radii(config: dict) -> list[str]:
+    """The {radius} labels of the off-centre sets (none: the centring axis is off)."""
+    return [sigma_label(r) for r in config["centring_test"]["radii"]]
+
+
+def offcentre_chunks(config: dict) -> list[int]:
+    """The realistic set's chunks an off-centre set redraws: those holding its first
+    centring_test.n_stamps stamps (whole chunks, so each stamp is drawn as in the set)."""
+    n = min(config["centring_test"]["n_stamps"], config["realistic"]["n_stamps"])
+    bounds = chunk_bounds(config["realistic"]["n_stamps"], config["realistic"]["chunk_size"])
+    return [i for i, (start, _) in enumerate(bounds) if start < n]
+
+
+def offcentre_stamps(config: dict) -> int:
+    """How many stamps an off-centre set holds (its chunks' stamps)."""
+    bounds = chunk_bounds(config["realistic"]["n_stamps"], config["realistic"]["chunk_size"])
+    return bounds[offcentre_chunks(config)[-1]][1]
+
+
+def offcentre_config(config: dict, radius: str) -> dict:
+    """The config an off-centre set is drawn with: the realistic set's, its central galaxy
+    `radius` px off the centre pixel in a random direction."""
+    from blendhunter.workflow.config import merge
+
+    return merge(config, {"stamp": {"centring": {"radius": float(radius)}}})
 
 
 def training_settings(config: dict, sigma: str) -> dict:

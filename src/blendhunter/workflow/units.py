@@ -50,6 +50,10 @@ def realistic_stamps(config, wildcards, epochs=None) -> float:
     return float(config["realistic"]["n_stamps"])
 
 
+def offcentre_stamps(config, wildcards, epochs=None) -> float:
+    return float(layout.offcentre_stamps(config))
+
+
 def pretraining_realistic_stamps(config, wildcards, epochs=None) -> float:
     return float(layout.pretraining_realistic_stamps(config))
 
