@@ -54,3 +54,19 @@ def test_config_readme_is_generated_from_the_schema():
     assert committed == config_readme.reference_markdown(REPO / "config" / "config.yaml")
     for key in ("features.layer", "parametric.sigmas", "sep.thresh", "classify.threshold"):
         assert f"| `{key}` |" in committed
+
+
+def test_each_concern_is_a_subpackage_that_exports_its_api():
+    """`ls src/blendhunter` shows the architecture: every module of a concern lives in its
+    subpackage, and every name its `__init__` exports resolves."""
+    import importlib
+
+    package = REPO / "src" / "blendhunter"
+    for name in ("simulation", "network", "evaluation", "workflow"):
+        sub = importlib.import_module(f"blendhunter.{name}")
+        on_disk = {p.stem for p in (package / name).glob("*.py")} - {"__init__"}
+        assert set(sub.MODULES) == on_disk, name
+        for exported in sub.__all__:
+            assert getattr(sub, exported) is not None, f"blendhunter.{name}.{exported}"
+    top = {p.stem for p in package.glob("*.py")}
+    assert top == {"__init__", "centring", "classify", "cli", "domain", "errors", "io", "logs", "shipped", "survey"}

@@ -8,10 +8,11 @@ figures.
     sep_baseline    the SEP baseline: detect, then label
     learning_curve  heads trained on nested subsets
     pretraining     ImageNet against random VGG-16 weights
+    offcentre       the centring axis: the same galaxies off the centre pixel
     plots           every figure, each on a Figure of its own
 """
 
-import importlib
+from blendhunter import lazy_exports
 
 MODULES = (
     "metrics",
@@ -21,6 +22,7 @@ MODULES = (
     "sep_baseline",
     "learning_curve",
     "pretraining",
+    "offcentre",
     "plots",
 )
 # The API, imported on first use: a light import for the Snakefile and the CLI.
@@ -31,10 +33,4 @@ API = {
 }
 __all__ = [*MODULES, *API]
 
-
-def __getattr__(name: str):
-    if name in MODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    if name in API:
-        return getattr(importlib.import_module(f"{__name__}.{API[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, MODULES, API)

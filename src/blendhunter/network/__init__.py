@@ -8,7 +8,7 @@ engines and precisions, and the dense head trained on its cached features (Sect.
     machine     the CPU a measurement ran on
 """
 
-import importlib
+from blendhunter import lazy_exports
 
 MODULES = ("engine", "jax_engine", "features", "training", "machine")
 # The API, imported on first use: a light import for the Snakefile and the CLI.
@@ -22,10 +22,4 @@ API = {
 }
 __all__ = [*MODULES, *API]
 
-
-def __getattr__(name: str):
-    if name in MODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    if name in API:
-        return getattr(importlib.import_module(f"{__name__}.{API[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, MODULES, API)

@@ -8,7 +8,7 @@ sets, and the splits and random streams that make them reproducible (paper Sect.
     stamps     the HDF5 stamp files: chunks, masters, noisy sets
 """
 
-import importlib
+from blendhunter import lazy_exports
 
 MODULES = ("psf", "seeds", "simulate", "splits", "stamps")
 # The API, imported on first use: a light import for the Snakefile and the CLI.
@@ -24,10 +24,4 @@ API = {
 }
 __all__ = [*MODULES, *API]
 
-
-def __getattr__(name: str):
-    if name in MODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    if name in API:
-        return getattr(importlib.import_module(f"{__name__}.{API[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, MODULES, API)
