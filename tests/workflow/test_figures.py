@@ -81,8 +81,7 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
         moved = stamps.read_meta(tmp_path / layout.OFFCENTRE_SET.format(radius=layout.sigma_label(radius)))
         for column in ("label", "id1", "id2"):
             assert (moved[column].to_numpy() == first[column].to_numpy()).all(), column
-        for column in ("separation", "flux1", "flux2"):
-            assert np.allclose(moved[column], first[column], equal_nan=True), column
+        assert np.allclose(moved["separation"], first["separation"], equal_nan=True)
         offset = np.hypot(moved["x1"] - first["x1"], moved["y1"] - first["y1"])
         assert np.allclose(offset, radius), offset
 

@@ -280,8 +280,10 @@ def test_a_run_prefix_reuses_the_campaigns_stamps(workdir, cfg):
     variant = bh_config.merge(cfg, {"run": {"prefix": "variants/b3"}, "features": {"layer": "block3_pool"}})
     result = run_snakemake(workdir, write_config(workdir / "variant.yaml", variant), "--dry-run")
     jobs = scheduled(result.stdout + result.stderr)
-    stamps = {"simulate_parametric_chunk", "simulate_realistic_chunk", "merge_parametric", "merge_realistic"}
-    assert jobs and not rules_of(jobs) & (stamps | {"parametric_set", "realistic_set"}), jobs
+    stamps = {f"simulate_{kind}_chunk" for kind in ("parametric", "realistic", "offcentre")}
+    stamps |= {"merge_parametric", "merge_realistic", "merge_offcentre"}
+    stamps |= {"parametric_set", "realistic_set", "offcentre_set"}
+    assert jobs and not rules_of(jobs) & stamps, jobs
     written = re.findall(r"^\s+(?:output|log|benchmark): (.*)$", result.stdout, flags=re.M)
     paths = [p.strip() for line in written for p in line.split(",")]
     results = [p for p in paths if p.startswith("results/")]

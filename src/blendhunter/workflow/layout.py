@@ -111,6 +111,9 @@ SHARED_PATHS = frozenset(
         "REALISTIC_CHUNK",
         "REALISTIC_MASTER",
         "REALISTIC_SET",
+        "OFFCENTRE_CHUNK",
+        "OFFCENTRE_MASTER",
+        "OFFCENTRE_SET",
     ]
 )
 SHARED_STAGES = frozenset(["simulate", "resources"])  # their logs and benchmarks too
