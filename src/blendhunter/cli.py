@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from blendhunter import __version__
+from blendhunter.classify import TABLE_SUFFIXES
 from blendhunter.errors import BlendHunterError, InputError
 from blendhunter.network.engine import ENGINES, PRECISIONS
 from blendhunter.survey import __doc__ as SURVEY_DOC
@@ -43,7 +44,6 @@ temperature (calibration.json, fitted on its validation split by the workflow's
 rule predict) before averaging. --strict exits with status 2 if any stamp is flagged.
 """
 
-TABLE_SUFFIXES = (".csv", ".fits", ".fit")
 PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg")
 MAX_BATCH = 65536  # stamps per batch: beyond this only memory grows
 
@@ -183,6 +183,8 @@ def list_models(args: argparse.Namespace) -> int:
 
 
 def test_image(args: argparse.Namespace) -> int:
+    import yaml
+
     from blendhunter import survey
     from blendhunter.workflow import config as bh_config
 
@@ -191,7 +193,16 @@ def test_image(args: argparse.Namespace) -> int:
         raise InputError(
             f"no config file {', '.join(missing)}: run from the repository's root, or give --configfile"
         )
-    truth = survey.simulate_image(bh_config.load(*args.configfile), args.image, args.truth)
+    check_output(args.image, "IMAGE", args.configfile, args.overwrite, (".fits", ".fit"))
+    check_output(args.truth, "TRUTH", [*args.configfile, args.image], args.overwrite, (".csv",))
+    try:
+        cfg = bh_config.load(*args.configfile)
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        raise InputError(f"--configfile: not a YAML config ({one_line(err)[:200]})") from err
+    bh_config.validate(cfg)
+    for path in (args.image, args.truth):
+        path.absolute().parent.mkdir(parents=True, exist_ok=True)
+    truth = survey.simulate_image(cfg, args.image, args.truth)
     blended = int(truth["label"].sum())
     print(f"{args.image}: {len(truth)} galaxies, {blended} of them blended; truth in {args.truth}")
     return 0
@@ -336,6 +347,7 @@ def parser() -> argparse.ArgumentParser:
         default=[Path("config/config.yaml"), Path("config/offline.yaml")],
         help="the workflow's config files (default: config/config.yaml config/offline.yaml)",
     )
+    test.add_argument("--overwrite", action="store_true", help="replace IMAGE and TRUTH if they exist")
     test.set_defaults(func=test_image)
     return main
 

@@ -1,4 +1,4 @@
-"""Hostile input to `classify`, `classify-image`, `models` and config files: every case
+"""Hostile input to `classify`, `classify-image`, `models`, `test-image` and config files: every case
 gives exit 2 with one line that names the problem (and no traceback, no output file),
 or an answer whose rows are flagged. Run in-process (`cli.main`), so the cases cost
 milliseconds each, except those that classify."""
@@ -598,13 +598,41 @@ def test_bad_config_values_are_named_with_their_key(case):
 
 
 def test_the_hostile_suite_has_at_least_100_cases():
-    cases = CLASSIFY_CASES | DOMAIN_CASES | SHIPPED_DAMAGE | IMAGE_CASES | CONFIG_CASES
+    cases = CLASSIFY_CASES | DOMAIN_CASES | SHIPPED_DAMAGE | IMAGE_CASES | CONFIG_CASES | TEST_IMAGE_CASES
     assert len(cases) >= 100
 
 
-def test_test_image_outside_the_repository_names_the_fix(tmp_path, monkeypatch, capsys):
-    """`blendhunter test-image` reads the workflow's config: run elsewhere, one line says where."""
+TEST_IMAGE_CASES = {  # argv after `test-image` (in tmp_path), and what the one line names
+    "outside the repository": (
+        ["image.fits", "truth.csv"],
+        "run from the repository's root, or give --configfile",
+    ),
+    "image is not FITS": (["image.png", "truth.csv", "--configfile", "{config}"], "write one of .fits"),
+    "truth is not CSV": (["image.fits", "truth.fits", "--configfile", "{config}"], "write one of .csv"),
+    "image over the config": (
+        ["config.fits", "truth.csv", "--configfile", "config.fits"],
+        "is an input file",
+    ),
+    "existing image": (
+        ["old.fits", "truth.csv", "--configfile", "{config}"],
+        "exists; give another path or --overwrite",
+    ),
+    "config not YAML": (
+        ["image.fits", "truth.csv", "--configfile", "notes.txt"],
+        "--configfile: not a YAML config",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", TEST_IMAGE_CASES)
+def test_test_image_hostile_input_gives_one_line_and_no_output(case, tmp_path, monkeypatch, capsys):
+    """`blendhunter test-image`: every problem before any drawing, one line, nothing written."""
     monkeypatch.chdir(tmp_path)
-    status, err = run(["test-image", tmp_path / "image.fits", tmp_path / "truth.csv"], capsys)
-    assert_one_line_error(status, err, "run from the repository's root, or give --configfile")
-    assert not (tmp_path / "image.fits").exists()
+    write(tmp_path / "old.fits", "an earlier image")
+    write(tmp_path / "config.fits", "seed: 1")
+    write(tmp_path / "notes.txt", "a: b: c: [")
+    argv, named = TEST_IMAGE_CASES[case]
+    config = REPO / "config" / "config.yaml"
+    status, err = run(["test-image", *(a.format(config=config) for a in argv)], capsys)
+    assert_one_line_error(status, err, named)
+    assert not (tmp_path / "truth.csv").exists() and not (tmp_path / "image.fits").exists()
