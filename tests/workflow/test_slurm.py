@@ -225,10 +225,8 @@ def test_outputs_equal_local_run(runs):
 JOB = re.compile(r"^(?:local)?rule (\w+):$")
 
 
-TF_RULES = {"parametric_features", "realistic_features", "train_head", "learning_curve_point"}
-
-
-FEATURE_RULES = {"parametric_features", "realistic_features"}  # compute.threads_tensorflow: 2
+FEATURE_RULES = {"parametric_features", "realistic_features", "offcentre_features"}  # threads_tensorflow: 2
+TF_RULES = {*FEATURE_RULES, "train_head", "learning_curve_point"}
 
 
 def planned_resources(workdir: Path, cfg: dict) -> dict[str, dict[str, str]]:
