@@ -237,18 +237,14 @@ def kit(tmp_path_factory, weights, exported):
     )
 
 
+def kit_argv(kit: Kit, command: str, out: Path) -> list:
+    """`blendhunter COMMAND` with the kit's weights and head, writing `out`."""
+    return [command, "--quiet", "--vgg16-weights", kit.weights, "--model", kit.model, "--output", out]
+
+
 def image_argv(kit: Kit, out: Path) -> list:
     """`blendhunter classify-image` with the kit's weights and head, writing `out`."""
-    return [
-        "classify-image",
-        "--quiet",
-        "--vgg16-weights",
-        kit.weights,
-        "--model",
-        kit.model,
-        "--output",
-        out,
-    ]
+    return kit_argv(kit, "classify-image", out)
 
 
 def run(argv, capsys) -> tuple[int, str]:

@@ -20,7 +20,17 @@ from blendhunter.errors import ConfigError
 from blendhunter.network import training
 from blendhunter.workflow import config as bh_config
 from tests.conftest import REPO
-from tests.unit.conftest import SIGMA, Kit, N, fits_cube, galaxies, image_argv, image_with_sources, run
+from tests.unit.conftest import (
+    SIGMA,
+    Kit,
+    N,
+    fits_cube,
+    galaxies,
+    image_argv,
+    image_with_sources,
+    kit_argv,
+    run,
+)
 
 
 def assert_one_line_error(status: int, err: str, named: str) -> None:
@@ -262,17 +272,7 @@ def test_stamps_outside_the_training_domain_are_flagged(case, kit, tmp_path, cap
     make, flag = DOMAIN_CASES[case]
     stamps = fits_cube(tmp_path / "s.fits", make())
     out = tmp_path / "out.csv"
-    argv = [
-        "classify",
-        "--quiet",
-        "--vgg16-weights",
-        kit.weights,
-        "--model",
-        kit.model,
-        "--output",
-        out,
-        stamps,
-    ]
+    argv = [*kit_argv(kit, "classify", out), stamps]
     status, err = run(argv, capsys)
     assert status == 0, err
     table = pd.read_csv(out, keep_default_na=False)
