@@ -4,7 +4,7 @@
 
 rule train_head:
     input:
-        **layout.int8_calibration(config, "input"),
+        **paths.int8_calibration(config, "input"),
         features=paths.PARAMETRIC_FEATURES,
     output:
         **{key: f"{paths.MODEL_DIR}/{name}" for key, name in layout.MODEL_FILES.items()},

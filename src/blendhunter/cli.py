@@ -3,6 +3,7 @@
     blendhunter classify stamps.fits --output flags.csv             # a cube of stamps
     blendhunter classify-image image.fits --output flags.fits       # a survey image
     blendhunter models                                              # the shipped models
+    blendhunter surveys                                             # the survey presets
     blendhunter test-image image.fits truth.csv                     # a simulated test image
 
 This module only parses arguments and prints: the work is done by the library
@@ -182,6 +183,22 @@ def list_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def list_surveys(args: argparse.Namespace) -> int:
+    from blendhunter.workflow import presets
+
+    rows = presets.listing(args.folder)
+    header = ("preset", "survey band", 'pixel (")', 'PSF FWHM (")', "sigma full", "sigma 1 exp", "flux scale")
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(str(value).ljust(width) for value, width in zip(row, widths, strict=True)).rstrip())
+    print(
+        "\nsigma: sky noise in electrons, one exposure's in the full-depth image's units; flux "
+        "scale: counts per COSMOS F814W count/s (docs/surveys.md). Train heads for one:\n  "
+        + presets.command(rows[0][0])
+    )
+    return 0
+
+
 def test_image(args: argparse.Namespace) -> int:
     import yaml
 
@@ -334,6 +351,11 @@ def parser() -> argparse.ArgumentParser:
     img.set_defaults(func=classify_image)
     models = commands.add_parser("models", help="the models that ship with the package, with their cards")
     models.set_defaults(func=list_models)
+    surveys = commands.add_parser("surveys", help="the survey presets (config/surveys), from surveycodex")
+    surveys.add_argument(
+        "--folder", type=Path, default=Path("config/surveys"), help="presets' folder (default: %(default)s)"
+    )
+    surveys.set_defaults(func=list_surveys)
     test = commands.add_parser(
         "test-image",
         help="simulate a survey-like test image with its truth catalogue (the workflow's galaxies and PSF)",

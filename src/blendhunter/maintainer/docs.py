@@ -81,14 +81,28 @@ def generated(root: Path) -> dict[Path, str]:
             rows = section.rows(*map(Path, section.paths))
         texts[doc] = publish.replace_between(text, section.begin, section.end, rows)
     texts[root / CONFIG_README] = config_readme.reference_markdown(root / "config" / "config.yaml")
+    texts.update(survey_presets(root))
     return texts
+
+
+def survey_presets(root: Path) -> dict[Path, str]:
+    """config/surveys/<survey>-<band>.yaml, from surveycodex and the default's PSF recipe."""
+    import yaml
+
+    from blendhunter.workflow import presets
+
+    default = yaml.safe_load((root / "config" / "config.yaml").read_text())
+    return {root / presets.FOLDER / f"{b.name}.yaml": presets.layer_yaml(b, default) for b in presets.bands()}
 
 
 def regenerate(root: Path, check: bool = False) -> list[Path]:
     """The files whose generated parts differ from the bundles: rewritten, or with `check`
     only listed."""
-    stale = {path: text for path, text in generated(root).items() if path.read_text() != text}
+    stale = {
+        path: text for path, text in generated(root).items() if not path.is_file() or path.read_text() != text
+    }
     if not check:
         for path, text in stale.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
     return list(stale)

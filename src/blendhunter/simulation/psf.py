@@ -44,8 +44,10 @@ def draw_parameters(rng: np.random.Generator, cfg: dict) -> PSFDraw:
 
 
 def build(draw: PSFDraw, cfg: dict) -> galsim.GSObject:
-    atmosphere = galsim.Kolmogorov(fwhm=draw.atmos_fwhm).shear(g1=draw.atmos_g1, g2=draw.atmos_g2)
     optics = galsim.Moffat(beta=cfg["optical_beta"], fwhm=cfg["optical_fwhm"]).shear(
         g1=draw.optical_g1, g2=draw.optical_g2
     )
+    if draw.atmos_fwhm == 0:  # from space (a survey preset's atmos_fwhm_mean: 0)
+        return optics
+    atmosphere = galsim.Kolmogorov(fwhm=draw.atmos_fwhm).shear(g1=draw.atmos_g1, g2=draw.atmos_g2)
     return galsim.Convolve(atmosphere, optics)

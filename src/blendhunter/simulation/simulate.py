@@ -33,7 +33,12 @@ MAX_DRAWS_PER_GALAXY = 200
 
 
 def flux_scale(cfg_flux: dict) -> float:
-    """COSMOS (HST 2.4 m, 1 s) to the configured telescope and exposure."""
+    """COSMOS (HST 2.4 m, 1 s) to the configured exposure: by the band's zeropoint when
+    given (a survey preset: blendhunter.workflow.presets), else by mirror area (paper)."""
+    if cfg_flux.get("zeropoint") is not None:
+        from blendhunter.workflow.presets import flux_scale as band_scale
+
+        return band_scale(cfg_flux["zeropoint"], cfg_flux["exposure_time"])
     return (cfg_flux["telescope_diameter"] / HST_DIAMETER) ** 2 * cfg_flux["exposure_time"]
 
 

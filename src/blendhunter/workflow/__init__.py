@@ -2,6 +2,7 @@
 external inputs, and what the job graph and its benchmarks say about cost.
 
     config      load, merge and validate config layers (schema in blendhunter/schema)
+    presets     survey presets (config/surveys) from surveycodex
     layout      every output, log and benchmark path; wildcards; rule resources
     inputs      the COSMOS catalogues and VGG-16 weights: local copies or downloads
     download    resumable, checked downloads
@@ -14,7 +15,10 @@ external inputs, and what the job graph and its benchmarks say about cost.
 
 from blendhunter import lazy_exports
 
-MODULES = ("config", "layout", "inputs", "download", "cluster", "jobgraph", "rollup", "units", "projection")
+MODULES = (
+    "config", "presets", "layout", "inputs", "download",
+    "cluster", "jobgraph", "rollup", "units", "projection",
+)  # fmt: skip
 # The API, imported on first use: a light import for the Snakefile and the CLI.
 API = {
     "load": "config",

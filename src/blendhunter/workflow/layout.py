@@ -124,8 +124,11 @@ class Run:
     output but the shared stamps moved under results/<run.prefix>/ when it is set."""
 
     def __init__(self, config: dict):
-        prefix = (config.get("run") or {}).get("prefix")
+        run = config.get("run") or {}
+        prefix = run.get("prefix")
         self.root = f"{RESULTS}/{prefix}" if prefix else RESULTS
+        # A campaign of its own beside another (a survey's layer): its stamps too.
+        self.own_stamps = bool(prefix and run.get("own_stamps"))
 
     def reroot(self, path: str) -> str:
         if not path.startswith(f"{RESULTS}/"):
@@ -136,7 +139,7 @@ class Run:
         if not name.isupper() or name not in globals():
             raise AttributeError(name)
         value = globals()[name]
-        if name in SHARED_PATHS:
+        if name in SHARED_PATHS and not self.own_stamps:
             return value
         if isinstance(value, dict):
             return {key: self.reroot(path) for key, path in value.items()}
@@ -144,7 +147,8 @@ class Run:
 
     def _stage_path(self, kind: str, name: str, suffix: str) -> str:
         path = f"{RESULTS}/{kind}/{name}.{suffix}"
-        return path if name.split("/", 1)[0] in SHARED_STAGES else self.reroot(path)
+        shared = name.split("/", 1)[0] in SHARED_STAGES and not self.own_stamps
+        return path if shared else self.reroot(path)
 
     def log(self, name: str) -> str:
         """results/logs/<name>.log: one log per job, `name` = "<stage>/<job>"."""
@@ -160,6 +164,8 @@ class Run:
     def int8_calibration(self, config: dict, part: str) -> dict:
         """int8_calibration with its output in this run's model directory."""
         paths = int8_calibration(config, part)
+        if part == "input":
+            return {"master": self.PARAMETRIC_MASTER} if paths else {}
         return {key: self.reroot(path) for key, path in paths.items()} if part == "output" else paths
 
 
@@ -170,7 +176,8 @@ def check_shared_stamps(config: dict) -> None:
 
     from blendhunter.workflow.config import digest, simulation_section
 
-    if Run(config).root == RESULTS:
+    run = Run(config)
+    if run.root == RESULTS or run.own_stamps:
         return
     checks = [
         (kind, path, "config_sha256", digest(simulation_section(config, kind)))

@@ -69,3 +69,24 @@ def test_a_run_prefix_refuses_stamps_drawn_from_another_simulation(tmp_path, mon
     with pytest.raises(ConfigError, match="run.prefix 'variants/x'.*another parametric simulation"):
         layout.check_shared_stamps(bh_config.merge(cfg, {"seed": cfg["seed"] + 1}))
     layout.check_shared_stamps(bh_config.merge(cfg, {"run": {"prefix": None}, "seed": cfg["seed"] + 1}))
+
+
+def test_a_campaign_of_its_own_moves_its_stamps_too(tmp_path, monkeypatch):
+    """run.own_stamps (a survey's layer): every path under the prefix, stamps, simulation
+    logs and int8 calibration input included, and no check against results/stamps/."""
+    import h5py
+
+    monkeypatch.chdir(tmp_path)
+    cfg = make_config({"run": {"prefix": "surveys/hsc-i", "own_stamps": True}})
+    run = layout.Run(cfg)
+    assert run.PARAMETRIC_SET == "results/surveys/hsc-i/stamps/parametric/sigma{sigma}/real{realisation}.h5"
+    assert run.OFFCENTRE_SET.startswith("results/surveys/hsc-i/stamps/")
+    benchmark = run.benchmark("simulate/realistic_set")
+    assert benchmark == "results/surveys/hsc-i/benchmarks/simulate/realistic_set.tsv"
+    int8 = bh_config.merge(cfg, {"features": {"precision": "int8"}})
+    assert run.int8_calibration(int8, "input") == {"master": run.PARAMETRIC_MASTER}
+    master = Path(layout.PARAMETRIC_MASTER)
+    master.parent.mkdir(parents=True)
+    with h5py.File(master, "w") as handle:
+        handle.attrs["config_sha256"] = "another campaign's"
+    layout.check_shared_stamps(cfg)
