@@ -68,5 +68,5 @@ def test_each_concern_is_a_subpackage_that_exports_its_api():
         assert set(sub.MODULES) == on_disk, name
         for exported in sub.__all__:
             assert getattr(sub, exported) is not None, f"blendhunter.{name}.{exported}"
-    user_tools = {"centring", "classify", "cli", "domain", "shipped", "survey"}
+    user_tools = {"centring", "classify", "cli", "configure", "domain", "scene", "shipped", "survey"}
     assert {p.stem for p in package.glob("*.py")} == {"__init__", "errors", "io", "logs", *user_tools}

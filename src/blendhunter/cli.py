@@ -4,6 +4,7 @@
     blendhunter classify-image image.fits --output flags.fits       # a survey image
     blendhunter models                                              # the shipped models
     blendhunter surveys                                             # the survey presets
+    blendhunter configure image.fits --output layer.yaml            # a layer for your image
     blendhunter test-image image.fits truth.csv                     # a simulated test image
 
 This module only parses arguments and prints: the work is done by the library
@@ -25,6 +26,15 @@ from blendhunter.classify import TABLE_SUFFIXES
 from blendhunter.errors import BlendHunterError, InputError
 from blendhunter.network.engine import ENGINES, PRECISIONS
 from blendhunter.survey import __doc__ as SURVEY_DOC
+
+CONFIGURE_DOC = """`blendhunter configure`: a config layer measured from your own image, then the
+command that trains heads for it (docs/surveys.md).
+
+    blendhunter configure image.fits --output config/my-image.yaml
+
+Pixel scale from the WCS; background and noise from SEP; the PSF from the image's stars
+(a Moffat fit; a figure beside the layer); fluxes from the zeropoint (--zeropoint, the
+header's MAGZP, or --survey's preset)."""
 
 CLASSIFY_DOC = """`blendhunter classify`: a trained model on your own stamps.
 
@@ -205,23 +215,52 @@ def test_image(args: argparse.Namespace) -> int:
     from blendhunter import survey
     from blendhunter.workflow import config as bh_config
 
-    missing = [str(path) for path in args.configfile if not path.is_file()]
+    configfiles = list(args.configfile)
+    if args.survey:
+        configfiles.append(Path("config/surveys") / f"{args.survey}.yaml")
+    missing = [str(path) for path in configfiles if not path.is_file()]
     if missing:
         raise InputError(
             f"no config file {', '.join(missing)}: run from the repository's root, or give --configfile"
         )
-    check_output(args.image, "IMAGE", args.configfile, args.overwrite, (".fits", ".fit"))
-    check_output(args.truth, "TRUTH", [*args.configfile, args.image], args.overwrite, (".csv",))
+    check_output(args.image, "IMAGE", configfiles, args.overwrite, (".fits", ".fit"))
+    check_output(args.truth, "TRUTH", [*configfiles, args.image], args.overwrite, (".csv",))
     try:
-        cfg = bh_config.load(*args.configfile)
+        cfg = bh_config.load(*configfiles)
     except (yaml.YAMLError, UnicodeDecodeError) as err:
         raise InputError(f"--configfile: not a YAML config ({one_line(err)[:200]})") from err
     bh_config.validate(cfg)
     for path in (args.image, args.truth):
         path.absolute().parent.mkdir(parents=True, exist_ok=True)
-    truth = survey.simulate_image(cfg, args.image, args.truth)
-    blended = int(truth["label"].sum())
-    print(f"{args.image}: {len(truth)} galaxies, {blended} of them blended; truth in {args.truth}")
+    if not args.survey:
+        truth = survey.simulate_image(cfg, args.image, args.truth)
+        blended = int(truth["label"].sum())
+        print(f"{args.image}: {len(truth)} galaxies, {blended} of them blended; truth in {args.truth}")
+        return 0
+    from blendhunter import scene
+
+    spec = scene.Scene(side=args.side, galaxy_density=args.density, star_density=args.stars, psf=args.psf)
+    scene.psf_profile(spec.psf, 1.0)  # a wrong --psf stops before any drawing
+    truth = scene.simulate(cfg, spec, args.image, args.truth)
+    galaxies = truth[truth["kind"] == "galaxy"]
+    print(
+        f"{args.image}: {len(galaxies)} galaxies ({int(galaxies['label'].sum())} with a neighbour inside "
+        f"their cutout), {len(truth) - len(galaxies)} stars, PSF {args.psf}; truth in {args.truth}"
+    )
+    return 0
+
+
+def configure(args: argparse.Namespace) -> int:
+    from blendhunter import configure as bh_configure
+
+    check_output(args.output, "--output", [args.image], args.overwrite, (".yaml", ".yml"))
+    plot = args.plot or args.output.with_suffix(".png")
+    check_output(plot, "--plot", [args.image, args.output], args.overwrite, (".png", ".pdf", ".svg"))
+    measured = bh_configure.configure(
+        args.image, args.output, args.hdu, args.pixel_scale, args.zeropoint, args.exposure, args.survey, plot
+    )
+    print(bh_configure.report(measured, args.image, args.output))
+    print(f"stars and the PSF fit: {plot}")
     return 0
 
 
@@ -370,7 +409,32 @@ def parser() -> argparse.ArgumentParser:
         help="the workflow's config files (default: config/config.yaml config/offline.yaml)",
     )
     test.add_argument("--overwrite", action="store_true", help="replace IMAGE and TRUTH if they exist")
+    test.add_argument(
+        "--survey", help="a survey-like image for this preset (blendhunter surveys): random positions, "
+        "stars, a PSF of its own (default: the project's stamps on a grid)",
+    )  # fmt: skip
+    test.add_argument("--psf", default="moffat:2.5", help="with --survey: moffat:BETA or kolmogorov, at "
+                      "the preset's FWHM (default: %(default)s)")  # fmt: skip
+    test.add_argument("--side", type=positive_int, default=1500, help="with --survey: pixels on a side")
+    test.add_argument("--density", type=positive_float, default=30.0, help="with --survey: galaxies/arcmin^2")
+    test.add_argument("--stars", type=float, default=3.0, help="with --survey: stars/arcmin^2")
     test.set_defaults(func=test_image)
+    conf = commands.add_parser(
+        "configure",
+        help="measure a config layer from your image (pixel scale, noise, PSF from its stars, zeropoint)",
+        description=CONFIGURE_DOC,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    conf.add_argument("image", type=Path, help="FITS image (sky not yet subtracted is fine)")
+    conf.add_argument("--output", type=Path, required=True, help="the config layer to write (.yaml)")
+    conf.add_argument("--hdu", type=int, default=0, help="the image's HDU (default: the first with data)")
+    conf.add_argument("--pixel-scale", type=positive_float, help="arcsec/pixel (default: from the WCS)")
+    conf.add_argument("--zeropoint", type=float, help="AB mag of one count of the image (default: MAGZP...)")
+    conf.add_argument("--exposure", type=positive_float, help="s, when --zeropoint is per second")
+    conf.add_argument("--survey", help="take the zeropoint from this preset (blendhunter surveys)")
+    conf.add_argument("--plot", type=Path, help="the stars and PSF fit figure (default: OUTPUT with .png)")
+    conf.add_argument("--overwrite", action="store_true", help="replace --output and --plot if they exist")
+    conf.set_defaults(func=configure)
     return main
 
 
