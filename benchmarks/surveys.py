@@ -46,7 +46,9 @@ def run(*cmd: str) -> str:
     print("+", " ".join(cmd), flush=True)
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
-        raise SystemExit(f"{cmd[0]} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+        raise SystemExit(
+            f"{cmd[0]} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        )
     return result.stdout
 
 
@@ -73,13 +75,125 @@ def prepare(args) -> None:
     image, truth, layer = WORK / f"{args.name}.fits", WORK / f"{args.name}.csv", WORK / f"{args.name}.yaml"
     bh = str(BIN / "blendhunter")
     run(bh, "test-image", str(image), str(truth), "--survey", args.name, "--psf", args.psf,
-        "--side", str(args.side), "--overwrite", "--configfile", "config/config.yaml", "config/offline.yaml")  # fmt: skip
+        "--side", str(args.side), "--overwrite", "--configfile", *BASE[:2])  # fmt: skip
     print(run(bh, "configure", str(image), "--output", str(layer), "--overwrite"))
     paths = set_paths(args.name)
     start = time.time()
     run(str(BIN / "snakemake"), paths["validation"], paths["test"], "--cores", "2",
         "--configfile", *BASE, str(layer))  # fmt: skip
     (WORK / f"{args.name}.campaign_seconds").write_text(f"{time.time() - start:.0f}\n")
+
+
+def rates(label, separation, p, threshold: float, rng, close: float = 10.0) -> dict:
+    """AUC (bootstrap error over sources) and, at p >= threshold, isolated called blended,
+    close and distant blends found, each with its binomial standard error."""
+    from blendhunter.evaluation.scores import auc
+
+    label, p = np.asarray(label, int), np.asarray(p, float)
+    boots = [auc(label[i], p[i]) for i in (rng.integers(0, len(p), len(p)) for _ in range(500))]
+    out = {"auc": float(auc(label, p)), "auc_se": float(np.nanstd(boots)), "threshold": float(threshold)}
+    blended = p >= threshold
+    subsets = {
+        "isolated_fpr": (label == 0, blended),
+        "close_found": ((label == 1) & (separation < close), blended),
+        "distant_found": ((label == 1) & (separation >= close), blended),
+    }
+    for key, (rows, hit) in subsets.items():
+        n = int(rows.sum())
+        rate = float(hit[rows].mean()) if n else float("nan")
+        out[key] = {"rate": rate, "se": float(np.sqrt(rate * (1 - rate) / n)) if n else float("nan"), "n": n}
+    return out
+
+
+def best_threshold(label, p) -> float:
+    """The threshold of highest accuracy on a validation split (ties: the one nearest 0.5)."""
+    candidates = np.unique(np.concatenate([p, [0.5]]))
+    accuracy = np.array([((p >= t) == label).mean() for t in candidates])
+    best = candidates[accuracy == accuracy.max()]
+    return float(best[np.argmin(np.abs(best - 0.5))])
+
+
+def stamps_truth(path: str, split: str) -> pd.DataFrame:
+    from blendhunter.simulation.stamps import StampSet
+
+    stamps = StampSet(path)
+    rows = stamps.indices(split)
+    meta = stamps.meta.iloc[rows]
+    return pd.DataFrame(
+        {"index": rows, "truth": meta["label"].to_numpy(), "separation": meta["separation"].to_numpy()}
+    )
+
+
+def scored(predictions: str, truth: pd.DataFrame) -> pd.DataFrame:
+    return truth.merge(pd.read_csv(predictions)[["index", "p_blend"]], on="index", validate="one_to_one")
+
+
+def classify_image(name: str, model: str, out: Path) -> pd.DataFrame:
+    truth = pd.read_csv(WORK / f"{name}.csv")
+    galaxies = truth[truth["kind"] == "galaxy"].reset_index(drop=True)
+    catalogue = WORK / f"{name}.catalogue.csv"
+    galaxies.assign(id=range(len(galaxies)))[["id", "x", "y"]].to_csv(catalogue, index=False)
+    if not out.is_file():
+        image = str(WORK / f"{name}.fits")
+        run(str(BIN / "blendhunter"), "classify-image", image, "--catalogue", str(catalogue),
+            "--model", model, "--vgg16-weights", WEIGHTS, "--output", str(out), "--quiet")  # fmt: skip
+    flags = pd.read_csv(out)
+    assert (flags["id"].to_numpy() == np.arange(len(galaxies))).all()
+    return galaxies.assign(p_blend=flags["p_blend"].to_numpy(), flags=flags["flags"].fillna("").to_numpy())
+
+
+def measured_against_truth(name: str) -> dict:
+    from astropy.io import fits
+
+    from blendhunter.workflow import presets
+
+    preset = yaml.safe_load((Path(presets.FOLDER) / f"{name}.yaml").read_text())
+    header = fits.getheader(WORK / f"{name}.fits")
+    true_fwhm = float(header["PSF"].split("FWHM")[1].split()[0])
+    layer = layer_of(name)
+    return {
+        "psf": header["PSF"],
+        "pixel_scale": [layer["stamp"]["pixel_scale"], preset["stamp"]["pixel_scale"]],
+        "fwhm": [layer["psf"]["optical_fwhm"], true_fwhm],
+        "beta": layer["psf"]["optical_beta"],
+        "sigma": [layer["realistic"]["sigma"], preset["realistic"]["sigma"]],
+        "flux_scale": [presets.flux_scale(**layer["flux"]), presets.flux_scale(**preset["flux"])],
+    }
+
+
+def score(args) -> None:
+    rng = np.random.default_rng(0)
+    paths = set_paths(args.name)
+    validation = stamps_truth(paths["stamps"], "validation")
+    test = stamps_truth(paths["stamps"], "test")
+    shipped_stamps = WORK / f"{args.name}.shipped_stamps.csv"
+    if not shipped_stamps.is_file():
+        run(str(BIN / "blendhunter"), "classify", "--model", SHIPPED, "--vgg16-weights", WEIGHTS,
+            "--output", str(shipped_stamps), "--quiet", paths["stamps"])  # fmt: skip
+    models = {
+        "shipped": (SHIPPED, scored(str(shipped_stamps), validation), scored(str(shipped_stamps), test)),
+        "configured": (paths["model"], scored(paths["validation"], validation), scored(paths["test"], test)),
+    }
+    result = {"name": args.name, "configure": measured_against_truth(args.name), "models": {}}
+    for key, (model, val, tst) in models.items():
+        image = classify_image(args.name, model, WORK / f"{args.name}.{key}.csv")
+        threshold = best_threshold(val["truth"].to_numpy(), val["p_blend"].to_numpy())
+        found = {}
+        for label, cut in (("p0.5", 0.5), ("validation", threshold)):
+            found[label] = {
+                "image": rates(
+                    image["label"], image["separation"].fillna(np.inf), image["p_blend"], cut, rng
+                ),
+                "test_split": rates(tst["truth"], tst["separation"].fillna(np.inf), tst["p_blend"], cut, rng),
+            }
+        flagged = int((image["flags"] != "").sum())
+        result["models"][key] = {"model": model, "n_sources": len(image), "flagged": flagged, **found}
+    result["machine"] = f"{platform.machine()} {platform.processor() or ''}".strip()
+    seconds = WORK / f"{args.name}.campaign_seconds"
+    result["campaign_seconds"] = float(seconds.read_text()) if seconds.is_file() else None
+    DOCS.mkdir(parents=True, exist_ok=True)
+    (DOCS / f"{args.name}.json").write_text(json.dumps(result, indent=1) + "\n")
+    print(json.dumps(result, indent=1))
 
 
 def main(argv=None) -> int:
@@ -90,6 +204,9 @@ def main(argv=None) -> int:
     prep.add_argument("--psf", default="moffat:2.5")
     prep.add_argument("--side", type=int, default=2000)
     prep.set_defaults(func=prepare)
+    sc = commands.add_parser("score")
+    sc.add_argument("name")
+    sc.set_defaults(func=score)
     args = parser.parse_args(argv)
     args.func(args)
     return 0

@@ -9,4 +9,5 @@ One command with subcommands, `python -m blendhunter.maintainer --help`, behind 
     publish        bundle summaries and the generated Markdown sections
     docs           which file holds which generated section, and from which bundles
     config_readme  config/README.md from the schema
+    surveys        docs/surveys.md's tables: the presets and the proof on survey-like images
 """

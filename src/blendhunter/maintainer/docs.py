@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from blendhunter.maintainer import config_readme, publish
+from blendhunter.maintainer import config_readme, publish, surveys
 
 BUNDLES = ("docs/reference", "docs/default", "docs/reference-block3_pool")
 VARIANTS = ("png", "block4_pool", "block3_pool", "snr")
@@ -60,6 +60,17 @@ SECTIONS = (
         lambda reference, *folders: publish.precision_rows(reference, list(folders)),
         ("reference", "variants/bfloat16", "variants/int8"),
     ),
+    Section(
+        "docs/surveys.md",
+        surveys.PRESETS_BEGIN,
+        surveys.PRESETS_END,
+        surveys.preset_rows,
+        ("../config/surveys", "../config/config.yaml"),
+    ),
+    Section(
+        "docs/surveys.md", surveys.MEASURED_BEGIN, surveys.MEASURED_END, surveys.measured_rows, ("surveys",)
+    ),
+    Section("docs/surveys.md", surveys.PROOF_BEGIN, surveys.PROOF_END, surveys.proof_rows, ("surveys",)),
     Section(
         "docs/paper-scale/README.md",
         publish.COST_BEGIN,
