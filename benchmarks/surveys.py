@@ -63,7 +63,7 @@ def set_paths(name: str) -> dict:
     run_paths = layout.Run({"run": cfg["run"]})
     where = {"sigma": f"{cfg['realistic']['sigma']:g}", "realisation": 0}
     return {
-        "model": run_paths.MODEL_DIR.format(**where),
+        "model": str(Path(run_paths.MODEL_DIR.format(**where)).parent),  # the noise level's heads
         "validation": run_paths.PREDICTIONS_VALIDATION.format(**where),
         "test": run_paths.PREDICTIONS_TEST.format(**where),
         "stamps": run_paths.PARAMETRIC_SET.format(**where),
@@ -99,10 +99,25 @@ def rates(label, separation, p, threshold: float, rng, close: float = 10.0) -> d
         "distant_found": ((label == 1) & (separation >= close), blended),
     }
     for key, (rows, hit) in subsets.items():
-        n = int(rows.sum())
-        rate = float(hit[rows].mean()) if n else float("nan")
-        out[key] = {"rate": rate, "se": float(np.sqrt(rate * (1 - rate) / n)) if n else float("nan"), "n": n}
+        out[key] = binomial(hit[np.asarray(rows)])
     return out
+
+
+def crowding(image: pd.DataFrame, threshold: float) -> dict:
+    """Called blended at p >= threshold by the number of other objects in the cutout
+    (the training stamps have 0 or 1), with binomial errors."""
+    out = {}
+    for label, rows in (("0", image["n_neighbours"] == 0), ("1", image["n_neighbours"] == 1),
+                        ("2+", image["n_neighbours"] >= 2)):  # fmt: skip
+        out[label] = binomial((image["p_blend"] >= threshold)[rows].to_numpy())
+    return out
+
+
+def binomial(hits: np.ndarray) -> dict:
+    """The rate of a boolean array, its binomial standard error and its size."""
+    n = len(hits)
+    rate = float(hits.mean()) if n else float("nan")
+    return {"rate": rate, "se": float(np.sqrt(rate * (1 - rate) / n)) if n else float("nan"), "n": n}
 
 
 def best_threshold(label, p) -> float:
@@ -188,6 +203,7 @@ def score(args) -> None:
             }
         flagged = int((image["flags"] != "").sum())
         result["models"][key] = {"model": model, "n_sources": len(image), "flagged": flagged, **found}
+        result["models"][key]["crowding"] = crowding(image, 0.5)
     result["machine"] = f"{platform.machine()} {platform.processor() or ''}".strip()
     seconds = WORK / f"{args.name}.campaign_seconds"
     result["campaign_seconds"] = float(seconds.read_text()) if seconds.is_file() else None

@@ -72,6 +72,9 @@ SECTIONS = (
     ),
     Section("docs/surveys.md", surveys.PROOF_BEGIN, surveys.PROOF_END, surveys.proof_rows, ("surveys",)),
     Section(
+        "docs/surveys.md", surveys.CROWDING_BEGIN, surveys.CROWDING_END, surveys.crowding_rows, ("surveys",)
+    ),
+    Section(
         "docs/paper-scale/README.md",
         publish.COST_BEGIN,
         publish.COST_END,
