@@ -217,6 +217,9 @@ def test_image(args: argparse.Namespace) -> int:
 
     configfiles = list(args.configfile)
     if args.survey:
+        from blendhunter import scene
+
+        scene.check_request(args.survey, args.side, args.density, args.stars)
         configfiles.append(Path("config/surveys") / f"{args.survey}.yaml")
     missing = [str(path) for path in configfiles if not path.is_file()]
     if missing:

@@ -181,6 +181,8 @@ def flux_calibration(image: Image, zeropoint: float | None, exposure: float | No
                      survey: str | None) -> tuple[float, float, str]:  # fmt: skip
     """(zeropoint, exposure_time, where from): COSMOS fluxes scaled to the image's counts."""
     if zeropoint is not None:
+        if not 15 < zeropoint < 40:
+            raise InputError(f"--zeropoint {zeropoint:g}: an AB zeropoint lies between 15 and 40 mag")
         return (
             float(zeropoint),
             float(exposure or 1.0),

@@ -32,6 +32,25 @@ class Scene:
     saturation: float | None = None  # counts above the sky: clipped there (SATURATE key)
 
 
+LIMITS = {"side": (200, 20000), "density": (0.1, 500.0), "stars": (0.0, 100.0)}  # px, per arcmin^2
+
+
+def check_request(survey: str, side: int, density: float, stars: float) -> None:
+    """One line before any work for a preset that is not there or absurd sizes."""
+    from blendhunter.workflow.presets import FOLDER
+
+    for name, value in (("side", side), ("density", density), ("stars", stars)):
+        low, high = LIMITS[name]
+        if not low <= value <= high:
+            raise InputError(f"--{name} {value:g}: give a value from {low:g} to {high:g}")
+    if not (Path(FOLDER) / f"{survey}.yaml").is_file():
+        names = (
+            ", ".join(sorted(p.stem for p in Path(FOLDER).glob("*.yaml")))
+            or "none here: run from the repository's root"
+        )
+        raise InputError(f"--survey {survey}: no preset {FOLDER}/{survey}.yaml (presets: {names})")
+
+
 def psf_profile(spec: str, fwhm: float):
     import galsim
 

@@ -104,6 +104,7 @@ def test_an_image_without_a_zeropoint_asks_for_one(known, tmp_path, capsys):
         plain = tmp_path / "plain.fits"
         fits.PrimaryHDU(hdul[0].data, header=header).writeto(plain)
     assert "--zeropoint" in refused(tmp_path, plain, capsys=capsys)
+    assert "between 15 and 40" in refused(tmp_path, plain, "--zeropoint", "1000", capsys=capsys)
     assert "no preset" in refused(tmp_path, plain, "--survey", "nowhere-x", capsys=capsys)
 
 

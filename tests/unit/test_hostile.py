@@ -621,6 +621,22 @@ TEST_IMAGE_CASES = {  # argv after `test-image` (in tmp_path), and what the one 
         ["image.fits", "truth.csv", "--configfile", "notes.txt"],
         "--configfile: not a YAML config",
     ),
+    "unknown survey": (
+        ["image.fits", "truth.csv", "--survey", "nope", "--configfile", "{config}"],
+        "--survey nope: no preset config/surveys/nope.yaml",
+    ),
+    "survey image too small": (
+        ["image.fits", "truth.csv", "--survey", "hsc-i", "--side", "10", "--configfile", "{config}"],
+        "--side 10: give a value from 200",
+    ),
+    "negative star density": (
+        ["image.fits", "truth.csv", "--survey", "hsc-i", "--stars", "-1", "--configfile", "{config}"],
+        "--stars -1: give a value from 0",
+    ),
+    "absurd galaxy density": (
+        ["image.fits", "truth.csv", "--survey", "hsc-i", "--density", "1e9", "--configfile", "{config}"],
+        "--density 1e+09: give a value from 0.1 to 500",
+    ),
 }
 
 
