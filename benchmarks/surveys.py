@@ -40,6 +40,7 @@ SHIPPED = "cfis-sigma15"
 WEIGHTS = "../shared/weights/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
 BASE = ["config/config.yaml", "config/offline.yaml", "benchmarks/surveys/small.yaml"]
 BIN = Path(sys.executable).parent
+HALF_STAMP, EDGE = 25, 10  # px: a cutout's half width; "just outside" it
 
 
 def run(*cmd: str) -> str:
@@ -105,12 +106,27 @@ def rates(label, separation, p, threshold: float, rng, close: float = 10.0) -> d
 
 def crowding(image: pd.DataFrame, threshold: float) -> dict:
     """Called blended at p >= threshold by the number of other objects in the cutout
-    (the training stamps have 0 or 1), with binomial errors."""
-    out = {}
-    for label, rows in (("0", image["n_neighbours"] == 0), ("1", image["n_neighbours"] == 1),
-                        ("2+", image["n_neighbours"] >= 2)):  # fmt: skip
-        out[label] = binomial((image["p_blend"] >= threshold)[rows].to_numpy())
-    return out
+    (the training stamps have 0 or 1), and for isolated galaxies by how far the nearest
+    object outside the cutout is (its light reaches in from close by), with binomial errors."""
+    isolated = image["n_neighbours"] == 0
+    groups = {
+        "1": image["n_neighbours"] == 1,
+        "2+": image["n_neighbours"] >= 2,
+        "0, nearest < 10 px beyond the edge": isolated & (image["box_distance"] <= HALF_STAMP + EDGE),
+        "0, nearest farther": isolated & (image["box_distance"] > HALF_STAMP + EDGE),
+    }
+    blended = image["p_blend"] >= threshold
+    return {label: binomial(blended[rows].to_numpy()) for label, rows in groups.items()}
+
+
+def box_distance(galaxies: pd.DataFrame, objects: pd.DataFrame) -> np.ndarray:
+    """Each galaxy's distance (px, the larger of |dx|, |dy|) to the nearest other object:
+    over 25 it lies outside the galaxy's 51x51 cutout."""
+    dx = np.abs(galaxies["x"].to_numpy()[:, None] - objects["x"].to_numpy()[None, :])
+    dy = np.abs(galaxies["y"].to_numpy()[:, None] - objects["y"].to_numpy()[None, :])
+    distance = np.maximum(dx, dy)
+    distance[distance == 0] = np.inf  # itself
+    return distance.min(axis=1)
 
 
 def binomial(hits: np.ndarray) -> dict:
@@ -146,6 +162,7 @@ def scored(predictions: str, truth: pd.DataFrame) -> pd.DataFrame:
 def classify_image(name: str, model: str, out: Path) -> pd.DataFrame:
     truth = pd.read_csv(WORK / f"{name}.csv")
     galaxies = truth[truth["kind"] == "galaxy"].reset_index(drop=True)
+    galaxies["box_distance"] = box_distance(galaxies, truth)
     catalogue = WORK / f"{name}.catalogue.csv"
     galaxies.assign(id=range(len(galaxies)))[["id", "x", "y"]].to_csv(catalogue, index=False)
     if not out.is_file():

@@ -84,8 +84,9 @@ def measured_rows(folder: Path) -> list[str]:
 def crowding_rows(folder: Path) -> list[str]:
     """Galaxies called blended at p >= 0.5 by how many other objects share their cutout."""
     rows = [
-        "| image | model | 0 others (isolated) | 1 other | 2 or more |",
-        "|---|---|---|---|---|",
+        "| image | model | 1 other | 2 or more | isolated, nearest object < 10 px beyond the edge "
+        "| isolated, nearest farther |",
+        "|---|---|---|---|---|---|",
     ]
     for path in sorted(folder.glob("*.json")):
         result = json.loads(path.read_text())
