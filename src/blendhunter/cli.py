@@ -33,8 +33,8 @@ command that trains heads for it (docs/surveys.md).
     blendhunter configure image.fits --output config/my-image.yaml
 
 Pixel scale from the WCS; background and noise from SEP; the PSF from the image's stars
-(a Moffat fit; a figure beside the layer); fluxes from the zeropoint (--zeropoint, the
-header's MAGZP, or --survey's preset)."""
+(a Moffat fit; a figure beside the layer); fluxes from the zeropoint (--zeropoint, else --survey's
+preset, else the header's MAGZP)."""
 
 CLASSIFY_DOC = """`blendhunter classify`: a trained model on your own stamps.
 

@@ -8,8 +8,8 @@ the user's own image, so that the workflow trains heads for it.
   tight locus of the smallest adaptive-moment sizes, GalSim's HSM), each fitted with a
   sheared Moffat (flux, position, beta, FWHM, g1, g2: drawn with GalSim, pixel included);
   the layer takes the medians, simulated as the optics alone (`atmos_fwhm_mean: 0`);
-- fluxes: the image's zeropoint (--zeropoint, a MAGZP-like header key, or --survey's
-  preset) so that COSMOS F814W galaxies come out as bright as in the image (colour 0).
+- fluxes: the image's zeropoint (--zeropoint, else --survey's preset, else a MAGZP-like
+  header key) so that COSMOS F814W galaxies come out as bright as in the image (colour 0).
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ def star_candidates(data: np.ndarray, sigma: np.ndarray, saturation: float | Non
         rows.append({"x": float(x[i]), "y": float(y[i]), "flux": float(objects["flux"][i]),
                      "size": float(moments.moments_sigma), "g": float(shape.g),
                      "g1": float(shape.g1), "g2": float(shape.g2)})  # fmt: skip
-    table = pd.DataFrame(rows, columns=["x", "y", "flux", "size", "g", "g1", "g2"])
+    table = pd.DataFrame(rows, columns=["x", "y", "flux", "size", "g", "g1", "g2"], dtype=float)
     table.attrs["saturated"] = saturated
     return table
 
@@ -188,17 +188,13 @@ def flux_calibration(image: Image, zeropoint: float | None, exposure: float | No
             float(exposure or 1.0),
             "--zeropoint" + (" and --exposure" if exposure else ""),
         )
-    for key in ZEROPOINT_KEYS:
-        value = image.header.get(key)
-        if isinstance(value, int | float) and 15 < value < 40:
-            return float(value), float(exposure or 1.0), f"the header's {key}"
     if survey is not None:
         import yaml
 
         from blendhunter.workflow import presets
 
         path = Path(presets.FOLDER) / f"{survey}.yaml"
-        if not path.is_file():
+        if "/" in survey or "\\" in survey or not path.is_file():
             names = ", ".join(sorted(p.stem for p in Path(presets.FOLDER).glob("*.yaml")))
             raise InputError(f"--survey {survey}: no preset {path} (presets: {names or 'none here'})")
         flux = yaml.safe_load(path.read_text())["flux"]
@@ -207,6 +203,10 @@ def flux_calibration(image: Image, zeropoint: float | None, exposure: float | No
             float(flux["exposure_time"]),
             f"the {survey} preset (image in electrons)",
         )
+    for key in ZEROPOINT_KEYS:
+        value = image.header.get(key)
+        if isinstance(value, int | float) and 15 < value < 40:
+            return float(value), float(exposure or 1.0), f"the header's {key}"
     raise InputError(
         f"{image.path}: no zeropoint ({'/'.join(ZEROPOINT_KEYS[:3])} in the header), so galaxies' "
         "fluxes cannot be matched to it: give --zeropoint MAG (of the image's counts), or "
@@ -223,7 +223,7 @@ def measure(image: Image, given_scale: float | None = None) -> Measured:
     saturation = image.header.get("SATURATE")
     saturation = float(saturation) - float(np.median(back)) if isinstance(saturation, int | float) else None
     candidates = star_candidates(data, sigma, saturation)
-    candidates["star"] = stellar_locus(candidates) if len(candidates) else []
+    candidates["star"] = stellar_locus(candidates)
     stars = candidates[candidates["star"]].nlargest(MAX_FITTED, "flux")
     if len(stars) < MIN_STARS:
         saturated = candidates.attrs.get("saturated", 0)

@@ -106,6 +106,15 @@ def test_an_image_without_a_zeropoint_asks_for_one(known, tmp_path, capsys):
     assert "--zeropoint" in refused(tmp_path, plain, capsys=capsys)
     assert "between 15 and 40" in refused(tmp_path, plain, "--zeropoint", "1000", capsys=capsys)
     assert "no preset" in refused(tmp_path, plain, "--survey", "nowhere-x", capsys=capsys)
+    assert "no preset" in refused(tmp_path, path, "--survey", "../../etc/passwd", capsys=capsys)
+
+
+def test_an_image_too_small_for_its_stars_says_so(known, tmp_path, capsys):
+    _, path, _, _ = known
+    with fits.open(path) as hdul:
+        small = tmp_path / "small.fits"
+        fits.PrimaryHDU(hdul[0].data[:60, :60], header=hdul[0].header).writeto(small)
+    assert "usable stars" in refused(tmp_path, small, capsys=capsys)
 
 
 def test_blendhunter_surveys_lists_every_preset(capsys, monkeypatch):
