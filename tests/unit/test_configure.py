@@ -127,3 +127,11 @@ def test_blendhunter_surveys_lists_every_preset(capsys, monkeypatch):
     assert np.isclose(
         float(dict((r[0], r[4]) for r in rows)["hsc-i"]), survey_config("hsc-i")["realistic"]["sigma"]
     )
+
+
+def test_blendhunter_surveys_refuses_a_folder_without_presets(tmp_path, capsys):
+    assert cli.main(["surveys", "--folder", str(tmp_path)]) == 2
+    (tmp_path / "broken.yaml").write_text("stamp: {pixel_scale: 0.2}\n")
+    assert cli.main(["surveys", "--folder", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "no presets in" in err[0] and "broken.yaml: not a survey preset" in err[1]

@@ -179,9 +179,13 @@ def listing(folder: Path) -> list[tuple]:
     known = {b.name: b for b in bands()}
     rows = []
     for path in files:
-        layer = yaml.safe_load(path.read_text())
+        try:
+            layer = yaml.safe_load(path.read_text())
+            sigmas, flux = layer["parametric"]["sigmas"], layer["flux"]
+            scale = flux_scale(flux["zeropoint"], flux["exposure_time"])
+        except (yaml.YAMLError, UnicodeDecodeError, KeyError, TypeError) as err:
+            raise InputError(f"{path}: not a survey preset ({type(err).__name__}: {err})") from err
         b = known.get(path.stem)
-        sigmas = layer["parametric"]["sigmas"]
         rows.append((
             path.stem,
             f"{b.survey} {b.band}" if b else "?",
@@ -189,6 +193,6 @@ def listing(folder: Path) -> list[tuple]:
             b.psf_fwhm if b else "?",
             f"{sigmas[0]:g}",
             f"{sigmas[-1]:g}",
-            f"{flux_scale(layer['flux']['zeropoint'], layer['flux']['exposure_time']):.4g}",
+            f"{scale:.4g}",
         ))  # fmt: skip
     return rows
