@@ -52,18 +52,18 @@ def check_request(survey: str, side: int, density: float, stars: float) -> None:
 
 
 def psf_profile(spec: str, fwhm: float):
-    import galsim
+    from blendhunter.simulation.psf import own_profile
 
     kind, _, beta = spec.partition(":")
     if kind == "kolmogorov" and not beta:
-        return galsim.Kolmogorov(fwhm=fwhm)
+        return own_profile(kind, fwhm)
     if kind == "moffat":
         try:
             value = float(beta or 2.5)
         except ValueError:
             value = 0.0
         if value > 1.1:
-            return galsim.Moffat(beta=value, fwhm=fwhm)
+            return own_profile(kind, fwhm, value)
     raise InputError(f"--psf {spec}: use moffat:BETA (BETA > 1.1) or kolmogorov")
 
 

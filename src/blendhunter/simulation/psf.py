@@ -43,7 +43,19 @@ def draw_parameters(rng: np.random.Generator, cfg: dict) -> PSFDraw:
     )
 
 
+def own_profile(kind: str, fwhm: float, beta: float = 2.5) -> galsim.GSObject:
+    """A PSF unlike the recipe: a plain Moffat of `beta` or a Kolmogorov, of `fwhm` arcsec."""
+    if kind == "kolmogorov":
+        return galsim.Kolmogorov(fwhm=fwhm)
+    return galsim.Moffat(beta=beta, fwhm=fwhm)
+
+
 def build(draw: PSFDraw, cfg: dict) -> galsim.GSObject:
+    profile = cfg.get("profile")
+    if profile:  # PSF shift: another profile, with the recipe's spread and shears per stamp
+        spread = draw.atmos_fwhm / cfg["atmos_fwhm_mean"] if cfg["atmos_fwhm_mean"] else 1.0
+        psf = own_profile(profile["kind"], profile["fwhm"] * spread, profile.get("beta", 2.5))
+        return psf.shear(g1=draw.atmos_g1 + draw.optical_g1, g2=draw.atmos_g2 + draw.optical_g2)
     optics = galsim.Moffat(beta=cfg["optical_beta"], fwhm=cfg["optical_fwhm"]).shear(
         g1=draw.optical_g1, g2=draw.optical_g2
     )
