@@ -26,6 +26,7 @@ from blendhunter.classify import TABLE_SUFFIXES
 from blendhunter.errors import BlendHunterError, InputError
 from blendhunter.network.engine import ENGINES, PRECISIONS
 from blendhunter.survey import __doc__ as SURVEY_DOC
+from blendhunter.workflow.presets import FOLDER as PRESETS
 
 CONFIGURE_DOC = """`blendhunter configure`: a config layer measured from your own image, then the
 command that trains heads for it (docs/surveys.md).
@@ -220,7 +221,7 @@ def test_image(args: argparse.Namespace) -> int:
         from blendhunter import scene
 
         scene.check_request(args.survey, args.side, args.density, args.stars)
-        configfiles.append(Path("config/surveys") / f"{args.survey}.yaml")
+        configfiles.append(Path(PRESETS) / f"{args.survey}.yaml")
     missing = [str(path) for path in configfiles if not path.is_file()]
     if missing:
         raise InputError(
@@ -393,9 +394,9 @@ def parser() -> argparse.ArgumentParser:
     img.set_defaults(func=classify_image)
     models = commands.add_parser("models", help="the models that ship with the package, with their cards")
     models.set_defaults(func=list_models)
-    surveys = commands.add_parser("surveys", help="the survey presets (config/surveys), from surveycodex")
+    surveys = commands.add_parser("surveys", help=f"the survey presets ({PRESETS}), from surveycodex")
     surveys.add_argument(
-        "--folder", type=Path, default=Path("config/surveys"), help="presets' folder (default: %(default)s)"
+        "--folder", type=Path, default=Path(PRESETS), help="presets' folder (default: %(default)s)"
     )
     surveys.set_defaults(func=list_surveys)
     test = commands.add_parser(
