@@ -75,6 +75,13 @@ SECTIONS = (
         "docs/surveys.md", surveys.CROWDING_BEGIN, surveys.CROWDING_END, surveys.crowding_rows, ("surveys",)
     ),
     Section(
+        "docs/science.md",
+        surveys.PSF_SHIFT_BEGIN,
+        surveys.PSF_SHIFT_END,
+        surveys.psf_shift_rows,
+        ("psf-shift/psf_shift.json",),
+    ),
+    Section(
         "docs/paper-scale/README.md",
         publish.COST_BEGIN,
         publish.COST_END,
