@@ -234,9 +234,10 @@ def measure(image: Image, given_scale: float | None = None) -> Measured:
             "survey preset (blendhunter surveys)"
         )
     rms = float(np.median(sigma[good]))
-    fits = [fit_moffat(_cutout(data, row.x, row.y), scale, rms) for row in stars.itertuples()]
+    cutouts = [_cutout(data, row.x, row.y) for row in stars.itertuples()]
+    fits = [fit_moffat(cut, scale, rms) for cut in cutouts]
     stars = stars.assign(**{key: [f[key] for f in fits] for key in ("beta", "fwhm", "g1", "g2")})
-    stars.attrs["models"] = [f["model"] for f in fits]
+    stars.attrs.update(cutouts=cutouts, models=[f["model"] for f in fits])  # for the figure
     return Measured(
         pixel_scale=scale,
         pixel_scale_from=scale_from,
@@ -302,17 +303,14 @@ def report(m: Measured, image: Path, output: Path) -> str:
     return "\n".join(lines)
 
 
-def plot(m: Measured, image: Image, out: Path) -> None:
+def plot(m: Measured, out: Path) -> None:
     """Candidates' size against flux (the stars' locus), and the brightest star, its fit
     and the residual."""
     from matplotlib.figure import Figure
 
     from blendhunter.io import atomic_path
 
-    back, _ = noise_maps(image)
-    data = np.where(np.isfinite(image.data), image.data - back, 0)
-    star = m.stars.iloc[0]
-    cut, model = _cutout(data, star.x, star.y), m.stars.attrs["models"][0]
+    cut, model = m.stars.attrs["cutouts"][0], m.stars.attrs["models"][0]
     fig = Figure(figsize=(12, 3.4))
     axes = fig.subplots(1, 4)
     c = m.candidates
@@ -357,5 +355,5 @@ def configure(image_path: Path, output: Path, hdu: int = 0, pixel_scale_arcsec: 
     with atomic_path(output) as tmp:
         Path(tmp).write_text(head + yaml.safe_dump(layer(m, Path(image_path).stem), sort_keys=False))
     if plot_path is not None:
-        plot(m, image, plot_path)
+        plot(m, plot_path)
     return m
