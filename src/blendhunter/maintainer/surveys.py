@@ -46,6 +46,15 @@ def _rate(cell: dict) -> str:
     return f"{100 * cell['rate']:.1f} ± {100 * cell['se']:.1f}"
 
 
+def _models(folder: Path):
+    """(result, model label, model's numbers) of every survey proof file in `folder`."""
+    labels = {"shipped": "shipped `cfis-sigma15`", "configured": "heads from `configure`"}
+    for path in sorted(folder.glob("*.json")):
+        result = json.loads(path.read_text())
+        for key, model in result["models"].items():
+            yield result, labels[key], model
+
+
 def proof_rows(folder: Path) -> list[str]:
     """Per survey image and model: AUC and the three rates, at p >= 0.5 and at the
     threshold chosen on the survey campaign's validation split; the heads' test split."""
@@ -54,18 +63,15 @@ def proof_rows(folder: Path) -> list[str]:
         "| distant found (%) | test split: isolated called blended (%) |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for path in sorted(folder.glob("*.json")):
-        result = json.loads(path.read_text())
-        for key, model in result["models"].items():
-            label = "shipped `cfis-sigma15`" if key == "shipped" else "heads from `configure`"
-            for cut in ("p0.5", "validation"):
-                image, test = model[cut]["image"], model[cut]["test_split"]
-                rows.append(
-                    f"| {result['name']} ({model['n_sources']}) | {label} | {image['threshold']:.3g} "
-                    f"| {image['auc']:.3f} ± {image['auc_se']:.3f} | {_rate(image['isolated_fpr'])} "
-                    f"| {_rate(image['close_found'])} | {_rate(image['distant_found'])} "
-                    f"| {_rate(test['isolated_fpr'])} |"
-                )
+    for result, label, model in _models(folder):
+        for cut in ("p0.5", "validation"):
+            image, test = model[cut]["image"], model[cut]["test_split"]
+            rows.append(
+                f"| {result['name']} ({model['n_sources']}) | {label} | {image['threshold']:.3g} "
+                f"| {image['auc']:.3f} ± {image['auc_se']:.3f} | {_rate(image['isolated_fpr'])} "
+                f"| {_rate(image['close_found'])} | {_rate(image['distant_found'])} "
+                f"| {_rate(test['isolated_fpr'])} |"
+            )
     return rows
 
 
@@ -92,12 +98,9 @@ def crowding_rows(folder: Path) -> list[str]:
         "| isolated, nearest farther |",
         "|---|---|---|---|---|---|",
     ]
-    for path in sorted(folder.glob("*.json")):
-        result = json.loads(path.read_text())
-        for key, model in result["models"].items():
-            label = "shipped `cfis-sigma15`" if key == "shipped" else "heads from `configure`"
-            cells = [f"{_rate(c)} ({c['n']})" for c in model["crowding"].values()]
-            rows.append(f"| {result['name']} | {label} | " + " | ".join(cells) + " |")
+    for result, label, model in _models(folder):
+        cells = [f"{_rate(c)} ({c['n']})" for c in model["crowding"].values()]
+        rows.append(f"| {result['name']} | {label} | " + " | ".join(cells) + " |")
     return rows
 
 
