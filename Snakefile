@@ -17,7 +17,14 @@ include: "rules/sep.smk"
 include: "rules/evaluate.smk"
 include: "rules/learning_curve.smk"
 include: "rules/scores.smk"
-include: "rules/pretraining.smk"
+
+
+# The ablation compares VGG-16 weights: a CNN trained on the stamps has none.
+if not layout.is_cnn(config):
+
+    include: "rules/pretraining.smk"
+
+
 include: "rules/centring.smk"
 include: "rules/figures.smk"
 include: "rules/benchmark_rollup.smk"

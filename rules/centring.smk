@@ -121,8 +121,8 @@ WORK_UNITS["offcentre_features"] = bh_units.offcentre_stamps
 
 rule predict_offcentre:
     input:
+        **paths.scored(config, "offcentre"),
         head=f"{paths.MODEL_DIR}/{layout.MODEL_FILES['head']}",
-        features=paths.OFFCENTRE_FEATURES,
     output:
         paths.PREDICTIONS_OFFCENTRE,
     log:

@@ -57,6 +57,8 @@ def final_outputs():
     outputs += per_set(paths.CALIBRATION)
     outputs += expand(paths.SUMMARY, sigma=SIGMAS)
     optional = set() if config["pretraining"]["compare_random"] else {"pretraining"}
+    # The learning curve and the pre-training ablation study VGG-16 features.
+    optional |= {"pretraining", "learning_curve"} if layout.is_cnn(config) else set()
     optional |= set() if RADII else {"centring"}
     outputs += [path for name, path in paths.TABLES.items() if name not in optional]
     outputs += [

@@ -1,36 +1,74 @@
-# One dense head per (sigma, realisation) training set, and its predictions on
-# its own test split and on the realistic set.
+# One model per (sigma, realisation) training set, and its predictions on its own
+# test split and on the realistic set: a dense head on the set's VGG-16 features
+# (network.kind: vgg16-head, the paper's) or a CNN on its stamps (network.kind: cnn).
+if not layout.is_cnn(config):
 
+    rule train_head:
+        input:
+            **paths.int8_calibration(config, "input"),
+            features=paths.PARAMETRIC_FEATURES,
+        output:
+            **{
+                key: f"{paths.MODEL_DIR}/{name}"
+                for key, name in layout.MODEL_FILES.items()
+            },
+            **paths.int8_calibration(config, "output"),
+        log:
+            paths.log("train/sigma{sigma}_real{realisation}"),
+        benchmark:
+            paths.benchmark("train/sigma{sigma}_real{realisation}")
+        conda:
+            CONDA_ENV
+        threads: config["compute"]["threads_training"]
+        resources:
+            **layout.gpu_resources(config),
+            mem_mb=layout.mem_tensorflow(config),
+            runtime=layout.runtime_minutes(
+                config["parametric"]["n_stamps"] * 100, per_second=20000
+            ),
+        params:
+            training=lambda wildcards: layout.training_settings(config, wildcards.sigma),
+            threshold=config["classify"]["threshold"],
+            int8_calibration=layout.int8_calibration(config, "params"),
+        script:
+            "../workflow/scripts/train_head.py"
 
-rule train_head:
-    input:
-        **paths.int8_calibration(config, "input"),
-        features=paths.PARAMETRIC_FEATURES,
-    output:
-        **{key: f"{paths.MODEL_DIR}/{name}" for key, name in layout.MODEL_FILES.items()},
-        **paths.int8_calibration(config, "output"),
-    log:
-        paths.log("train/sigma{sigma}_real{realisation}"),
-    benchmark:
-        paths.benchmark("train/sigma{sigma}_real{realisation}")
-    conda:
-        CONDA_ENV
-    threads: config["compute"]["threads_training"]
-    resources:
-        **layout.gpu_resources(config),
-        mem_mb=layout.mem_tensorflow(config),
-        runtime=layout.runtime_minutes(
-            config["parametric"]["n_stamps"] * 100, per_second=20000
-        ),
-    params:
-        training=lambda wildcards: layout.training_settings(config, wildcards.sigma),
-        threshold=config["classify"]["threshold"],
-        int8_calibration=layout.int8_calibration(config, "params"),
-    script:
-        "../workflow/scripts/train_head.py"
+    WORK_UNITS["train_head"] = bh_units.head_training(paths.MODEL_DIR)
 
+else:
 
-WORK_UNITS["train_head"] = bh_units.head_training(paths.MODEL_DIR)
+    rule train_cnn:
+        input:
+            stamps=paths.PARAMETRIC_SET,
+            noiseless=paths.PARAMETRIC_MASTER,
+        output:
+            **{
+                key: f"{paths.MODEL_DIR}/{name}"
+                for key, name in layout.MODEL_FILES.items()
+            },
+        log:
+            paths.log("train/sigma{sigma}_real{realisation}"),
+        benchmark:
+            paths.benchmark("train/sigma{sigma}_real{realisation}")
+        conda:
+            CONDA_ENV
+        threads: config["compute"]["threads_tensorflow"]
+        resources:
+            **layout.gpu_resources(config),
+            mem_mb=layout.mem_cnn(config),
+            runtime=layout.runtime_minutes(
+                config["parametric"]["n_stamps"]
+                * config["network"]["cnn"]["max_epochs"],
+                per_second=layout.CNN_STAMP_EPOCHS_PER_SECOND,
+            ),
+        params:
+            settings=config["network"]["cnn"],
+            size=config["stamp"]["size"],
+            threshold=config["classify"]["threshold"],
+        script:
+            "../workflow/scripts/train_cnn.py"
+
+    WORK_UNITS["train_cnn"] = bh_units.cnn_training(paths.MODEL_DIR)
 
 
 # One job per head, so TensorFlow loads once: its predictions on its own test split
@@ -38,9 +76,9 @@ WORK_UNITS["train_head"] = bh_units.head_training(paths.MODEL_DIR)
 # fitted on its validation split (never on a test set; `classify --calibrated`).
 rule predict:
     input:
+        **paths.scored(config, "parametric"),
+        **paths.scored(config, "realistic", "realistic_"),
         head=f"{paths.MODEL_DIR}/{layout.MODEL_FILES['head']}",
-        features=paths.PARAMETRIC_FEATURES,
-        realistic_features=paths.REALISTIC_FEATURES,
     output:
         test=paths.PREDICTIONS_TEST,
         realistic=paths.PREDICTIONS_REALISTIC,

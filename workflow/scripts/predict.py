@@ -1,28 +1,29 @@
-"""Rule predict: one head's blend probabilities on its test and validation splits and on
-the realistic set (features streamed block by block), and its calibration (temperature,
-F1-best thresholds) fitted on its validation split."""
+"""Rule predict: one model's blend probabilities on its test and validation splits and on
+the realistic set (streamed block by block), and its calibration (temperature, F1-best
+thresholds) fitted on its validation split."""
 
 import logging
 
 from blendhunter.evaluation import scores
 from blendhunter.io import atomic_path, write_json
 from blendhunter.logs import run
-from blendhunter.network import features, training
+from blendhunter.network import features, models, training
 
 log = logging.getLogger(__name__)
 
 
 def main(smk):
     features.configure_threads(smk.threads)
-    model = training.load_head(smk.input.head.rsplit("/", 1)[0])
-    p_validation, truth, indices = training.predict_file(model, smk.input.features, "validation")
+    model = models.load(smk.input.head.rsplit("/", 1)[0])
+    parametric, realistic = models.source(smk.input), models.source(smk.input, "realistic_")
+    p_validation, truth, indices = model.score(parametric, "validation")
     calibration = scores.calibration_summary(truth, p_validation)
     log.info("calibration: %s", calibration)
     with atomic_path(smk.output.validation) as tmp:
         training.predictions_frame(indices, p_validation, smk.params.threshold).to_csv(tmp, index=False)
     threshold = smk.params.threshold
-    training.write_predictions(model, smk.input.features, "test", threshold, smk.output.test)
-    training.write_predictions(model, smk.input.realistic_features, None, threshold, smk.output.realistic)
+    model.write_predictions(parametric, "test", threshold, smk.output.test)
+    model.write_predictions(realistic, None, threshold, smk.output.realistic)
     write_json(smk.output.calibration, calibration)
 
 

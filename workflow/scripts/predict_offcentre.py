@@ -1,13 +1,13 @@
-"""Rule predict_offcentre: one head's blend probabilities on an off-centre set."""
+"""Rule predict_offcentre: one model's blend probabilities on an off-centre set."""
 
 from blendhunter.logs import run
-from blendhunter.network import features, training
+from blendhunter.network import features, models
 
 
 def main(smk):
     features.configure_threads(smk.threads)
-    model = training.load_head(smk.input.head.rsplit("/", 1)[0])
-    training.write_predictions(model, smk.input.features, None, smk.params.threshold, smk.output[0])
+    model = models.load(smk.input.head.rsplit("/", 1)[0])
+    model.write_predictions(models.source(smk.input), None, smk.params.threshold, smk.output[0])
 
 
 run(main, snakemake)  # noqa: F821

@@ -177,9 +177,13 @@ def predictions_frame(indices, p_blend, threshold: float = 0.5) -> pd.DataFrame:
 
 def write_predictions(model, features_path, split: str | None, threshold: float, out) -> None:
     """One split of a feature file (None: all of it) scored into a prediction table."""
+    write_scores(*predict_file(model, features_path, split), threshold, out)
+
+
+def write_scores(p_blend, y, indices, threshold: float, out) -> None:
+    """Scores of one split, (p_blend, labels, indices), written as a prediction table."""
     from blendhunter.io import atomic_path
 
-    p_blend, y, indices = predict_file(model, features_path, split)
     log.info("%s: %d stamps, accuracy %.4f", out, len(y), float(((p_blend >= threshold) == y).mean()))
     with atomic_path(out) as tmp:
         predictions_frame(indices, p_blend, threshold).to_csv(tmp, index=False)

@@ -161,12 +161,28 @@ class Run:
     def learning_curve_points(self, config: dict) -> list[str]:
         return [self.reroot(path) for path in learning_curve_points(config)]
 
+    def scored(self, config: dict, name: str, prefix: str = "") -> dict:
+        """What a model reads to score one set (parametric, realistic, offcentre): its
+        VGG-16 features for a head, its stamps (and their noiseless master) for a CNN;
+        input names start with `prefix`."""
+        stem = name.upper()
+        if is_cnn(config):
+            found = {"stamps": f"{stem}_SET", "noiseless": f"{stem}_MASTER"}
+        else:
+            found = {"features": f"{stem}_FEATURES"}
+        return {prefix + key: getattr(self, constant) for key, constant in found.items()}
+
     def int8_calibration(self, config: dict, part: str) -> dict:
         """int8_calibration with its output in this run's model directory."""
         paths = int8_calibration(config, part)
         if part == "input":
             return {"master": self.PARAMETRIC_MASTER} if paths else {}
         return {key: self.reroot(path) for key, path in paths.items()} if part == "output" else paths
+
+
+def is_cnn(config: dict) -> bool:
+    """network.kind: cnn trains on the stamps; no VGG-16 features are made."""
+    return config["network"]["kind"] == "cnn"
 
 
 def check_shared_stamps(config: dict) -> None:
@@ -326,6 +342,16 @@ def feature_values(config: dict) -> int:
 def mem_tensorflow(config: dict) -> int:
     """Features stream batches; training holds one set's features (twice, with headroom)."""
     return TF_BASE_MB + math.ceil(config["parametric"]["n_stamps"] * feature_values(config) * 4 * 2 / 1e6)
+
+
+# Training stamp-epochs per second of the default CNN on 51x51 stamps, 2 cores (AMD EPYC)
+CNN_STAMP_EPOCHS_PER_SECOND = 200
+
+
+def mem_cnn(config: dict) -> int:
+    """A CNN holds its set's training and validation inputs (twice, with headroom)."""
+    side = config["stamp"]["size"]
+    return TF_BASE_MB + math.ceil(config["parametric"]["n_stamps"] * side * side * 4 * 2 / 1e6)
 
 
 def runtime_minutes(n_stamps: int, per_second: float, floor: int = 10) -> int:

@@ -103,6 +103,18 @@ def learning_curve_point(config, wildcards, epochs=None) -> float:
     return float((int(wildcards["n"]) + split_sizes(config)["validation"]) * epochs)
 
 
+def cnn_training(model_dir: str) -> Units:
+    """Stamp-epochs of training one CNN: (training + validation) x epochs."""
+
+    def units(config, wildcards, epochs=None):
+        sizes = split_sizes(config)
+        if epochs is None:
+            epochs = history_epochs(model_dir.format(**wildcards)) or config["network"]["cnn"]["max_epochs"]
+        return float((sizes["train"] + sizes["validation"]) * epochs)
+
+    return units
+
+
 def predictions(realistic: Units) -> Units:
     """Stamps a head scores: validation and test splits, and the realistic stamps."""
 
