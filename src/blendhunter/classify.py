@@ -215,10 +215,36 @@ def _read_json(path: Path, what: str) -> dict:
     return found
 
 
+def check_cnn_metadata(metadata: dict, where: str) -> dict:
+    """A CNN's input recipe: its preprocessing and input size."""
+    from blendhunter.network import cnn
+
+    size = metadata.get("input_size")
+    if metadata.get("preprocessing") != cnn.PREPROCESSING or not (
+        isinstance(size, int) and 8 <= size <= INPUT_SIZE and size % 2 == 1
+    ):
+        raise InputError(
+            f"{where}: a CNN needs preprocessing {cnn.PREPROCESSING!r} and an odd input_size of "
+            f"at most {INPUT_SIZE} (found {metadata.get('preprocessing')!r}, {size!r}); the "
+            "model's metadata is damaged or from another tool: rebuild it with the workflow"
+        )
+    return metadata
+
+
 def check_metadata(metadata: dict, where: str) -> dict:
     """The recipe of the head's features, each key present and known."""
+    from blendhunter.network import models
     from blendhunter.network.engine import ENGINES, PRECISIONS
     from blendhunter.network.features import LAYERS, PREPROCESSING
+
+    kind = models.kind_of(metadata)
+    if kind not in models.KINDS:
+        raise InputError(
+            f"{where}: kind is {kind!r}, not one of {', '.join(models.KINDS)}; the model's "
+            "metadata is damaged or from another tool: rebuild it with the workflow"
+        )
+    if kind != models.HEAD_KIND:
+        return check_cnn_metadata(metadata, where)
 
     known = {
         "preprocessing": PREPROCESSING,
@@ -253,7 +279,9 @@ def read_model_metadata(model_dir: Path) -> dict:
     return check_metadata(_read_json(path, "head metadata"), str(path))
 
 
-SHARED_METADATA = ("preprocessing", "layer", "precision", "engine", "weights", "vgg16_weights_md5")
+SHARED_METADATA = (
+    "kind", "preprocessing", "input_size", "layer", "precision", "engine", "weights", "vgg16_weights_md5",
+)  # fmt: skip
 
 
 def ensemble_metadata(dirs: list[Path]) -> dict:
@@ -334,6 +362,12 @@ def open_model(model: str, calibrated: bool = False) -> tuple[dict, list, list[f
     metadata = ensemble_metadata(dirs)
     temperatures = [read_temperature(d) for d in dirs] if calibrated else [1.0] * len(dirs)
     return metadata, [lambda d=d: _load_head_dir(d) for d in dirs], temperatures, dirs[0]
+
+
+def is_cnn(metadata: dict) -> bool:
+    from blendhunter.network import cnn, models
+
+    return models.kind_of(metadata) == cnn.KIND
 
 
 def train_sigma(metadata: dict) -> float:
@@ -467,6 +501,8 @@ class Classifier:
 
         check_threads(threads)
         metadata, loaders, temperatures, home = open_model(model, calibrated)
+        if is_cnn(metadata):
+            return cls.cnn(model, metadata, loaders, temperatures, engine, precision, batch_size)
         check_weights(vgg16_weights)
         check_matches_training(metadata, md5sum(vgg16_weights), engine, precision, allow_mismatch)
         heads = [load() for load in loaders]
@@ -480,6 +516,24 @@ class Classifier:
         infer = load_engine(metadata, vgg16_weights, engine, precision, threads, home)
         return cls(model, metadata, heads, temperatures, infer, batch_size)
 
+    @classmethod
+    def cnn(cls, model, metadata, loaders, temperatures, engine, precision, batch_size) -> Classifier:
+        """A CNN model: no VGG-16 features, so no engine or precision to choose."""
+        if engine or precision:
+            raise InputError(
+                f"--model {model} is a CNN trained on the stamps, not VGG-16 features: leave out "
+                "--engine and --precision"
+            )
+        heads = [load() for load in loaders]
+        size = metadata["input_size"]
+        for head in heads:
+            if tuple(head.input_shape[1:]) != (size, size, 1):
+                raise InputError(
+                    f"--model {model}: the CNN takes inputs of shape {tuple(head.input_shape[1:])}, "
+                    f"not ({size}, {size}, 1) of its metadata's input_size; rebuild it"
+                )
+        return cls(model, metadata, heads, temperatures, None, batch_size)
+
     @property
     def train_sigma(self) -> float:
         return train_sigma(self.metadata)
@@ -491,12 +545,15 @@ class Classifier:
     def p_blend(self, stamps: np.ndarray) -> np.ndarray:
         """(heads, n) probabilities of stamps (n, 65, 65), already padded."""
         from blendhunter.evaluation.scores import apply_temperature
-        from blendhunter.network import features, training
+        from blendhunter.network import cnn, features, training
 
-        x = features.extract(
-            self.infer, stamps, self.metadata["preprocessing"], self.batch_size, head_layer(self.metadata)
-        )
-        found = [training.predict(head, x) for head in self.heads]
+        if is_cnn(self.metadata):
+            found = [cnn.predict(head, stamps, self.metadata["input_size"]) for head in self.heads]
+        else:
+            x = features.extract(
+                self.infer, stamps, self.metadata["preprocessing"], self.batch_size, head_layer(self.metadata)
+            )
+            found = [training.predict(head, x) for head in self.heads]
         return np.stack(
             [
                 p if t == 1.0 else apply_temperature(p, t)
