@@ -13,7 +13,8 @@ plain Moffat β 2.5 and a Kolmogorov at the recipe's FWHM (`psf.profile`), and a
 jittery recipe (the FWHM spread, atmospheric shear and optical ellipticity three,
 three and two times the recipe's).
 
-score: each shipped model (`blendhunter classify`) and SEP on every set: isolated called
+score: each shipped model (`blendhunter classify`), each `--model LABEL=MODEL` (a workflow
+model directory, e.g. the CNN of config/variants/cnn.yaml) and SEP on every set: isolated called
 blended, close and distant blends found (at the model's threshold) with binomial errors,
 and the models' AUC. SEP's failures count as wrong answers (their number is written).
 """
@@ -137,6 +138,7 @@ def score(args) -> None:
     from blendhunter.simulation.stamps import StampSet
 
     result = {"n_stamps": None, "variants": {}, "machine": platform.processor() or platform.machine()}
+    models = {**{name: name for name in MODELS}, **dict(args.model)}
     for name, psf in variants().items():
         where = paths(name)
         meta = StampSet(where["stamps"]).meta.reset_index(drop=True)
@@ -150,10 +152,10 @@ def score(args) -> None:
         for key in ("close_found", "distant_found"):
             rows = subsets(meta)[key]
             found["SEP"][key] = binomial((blended & ~failed)[rows])
-        for model in MODELS:
+        for model, source in models.items():
             out = WORK / f"{label(name)}.{model}.csv"
             if not out.is_file():
-                run(str(BIN / "blendhunter"), "classify", "--model", model, "--vgg16-weights", WEIGHTS,
+                run(str(BIN / "blendhunter"), "classify", "--model", source, "--vgg16-weights", WEIGHTS,
                     "--output", str(out), "--quiet", where["stamps"])  # fmt: skip
             table = pd.read_csv(out).sort_values("index")
             p = table["p_blend"].to_numpy()
@@ -170,7 +172,8 @@ def figure(result: dict, out: Path) -> None:
     from matplotlib.figure import Figure
 
     names = list(result["variants"])
-    methods = [*MODELS, "SEP"]
+    methods = [m for m in result["variants"][names[0]] if m not in ("psf", "SEP")] + ["SEP"]
+    width = 0.8 / len(methods)
     fig = Figure(figsize=(12, 3.6))
     axes = fig.subplots(1, 3)
     titles = {"isolated_fpr": "isolated called blended (%)", "close_found": "close blends found (%)",
@@ -178,9 +181,9 @@ def figure(result: dict, out: Path) -> None:
     for ax, (key, title) in zip(axes, titles.items(), strict=True):
         for k, method in enumerate(methods):
             cells = [result["variants"][n][method][key] for n in names]
-            x = np.arange(len(names)) + (k - 1) * 0.25
+            x = np.arange(len(names)) + (k - (len(methods) - 1) / 2) * width
             ax.bar(
-                x, [100 * c["rate"] for c in cells], 0.25, yerr=[100 * c["se"] for c in cells], label=method
+                x, [100 * c["rate"] for c in cells], width, yerr=[100 * c["se"] for c in cells], label=method
             )
         ax.set_xticks(np.arange(len(names)), names, rotation=30, fontsize=8)
         ax.set_title(title, fontsize=10)
@@ -196,7 +199,12 @@ def main(argv=None) -> int:
     prep = commands.add_parser("prepare")
     prep.add_argument("--n-stamps", type=int, default=N_STAMPS)
     prep.set_defaults(func=prepare)
-    commands.add_parser("score").set_defaults(func=score)
+    scoring = commands.add_parser("score")
+    scoring.add_argument(
+        "--model", action="append", default=[], type=lambda text: text.split("=", 1),
+        metavar="LABEL=MODEL", help="a model directory to score too, under LABEL",
+    )  # fmt: skip
+    scoring.set_defaults(func=score)
     args = parser.parse_args(argv)
     args.func(args)
     return 0

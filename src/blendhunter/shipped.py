@@ -31,8 +31,8 @@ WEIGHTS_FILE = "weights.npz"
 # same values in files of different bytes (../shared/weights/SOURCES.txt): either is accepted.
 EQUIVALENT_VGG16_MD5 = ("6d6bbae143d832006294945121d1f1fc", "f7bfcc1e3cf2c2920e3e7c8066f6a557")
 CARD_METADATA = (
-    "train_sigma", "realisation", "preprocessing", "layer", "precision", "engine", "weights",
-    "vgg16_weights_md5", "n_train", "n_validation", "best_epoch", "hyperparameters", "threshold",
+    "kind", "input_size", "train_sigma", "realisation", "preprocessing", "layer", "precision", "engine",
+    "weights", "vgg16_weights_md5", "n_train", "n_validation", "best_epoch", "hyperparameters", "threshold",
 )  # fmt: skip
 
 
@@ -54,13 +54,19 @@ def recommended() -> str | None:
 
 
 def load(name: str):
-    """The Keras head of a shipped model, its float16 weights cast back to float32."""
+    """The Keras model of a shipped model (a head or a CNN), its float16 weights cast back to
+    float32."""
+    from blendhunter.network import cnn
     from blendhunter.network.training import build_head
 
     meta = card(name)
     with np.load(folder() / name / WEIGHTS_FILE) as stored:
         weights = [stored[f"w{i}"].astype(np.float32) for i in range(len(stored.files))]
-    model = build_head(meta["metadata"]["hyperparameters"]["dropout"], 0, tuple(meta["feature_shape"]))
+    settings = meta["metadata"]["hyperparameters"]
+    if meta["metadata"].get("kind") == cnn.KIND:
+        model = cnn.build_cnn(settings, int(meta["metadata"]["input_size"]), 0)
+    else:
+        model = build_head(settings["dropout"], 0, tuple(meta["feature_shape"]))
     model.set_weights(weights)
     return model
 
@@ -101,8 +107,9 @@ def export(name: str, model_dir: Path, bundle: Path, out_root: Path, recommended
     weights = {f"w{i}": w.astype(np.float16) for i, w in enumerate(model.get_weights())}
     np.savez_compressed(out / WEIGHTS_FILE, **weights)
     meta = {k: metadata[k] for k in CARD_METADATA if k in metadata}
-    meta.setdefault("layer", "block5_pool")
-    if meta["vgg16_weights_md5"] in EQUIVALENT_VGG16_MD5:
+    if "vgg16_weights_md5" in meta:  # a head: its features' recipe
+        meta.setdefault("layer", "block5_pool")
+    if meta.get("vgg16_weights_md5") in EQUIVALENT_VGG16_MD5:
         meta["vgg16_weights_md5_equivalent"] = list(EQUIVALENT_VGG16_MD5)
     card_data = {
         "name": name,
@@ -130,15 +137,21 @@ def describe(name: str) -> str:
     acc = ", ".join(f"{s} {100 * real['accuracy'][s]:.1f}" for s in REPORTED_SUBSETS)
     sep = ", ".join(f"{s} {100 * real['sep_accuracy'][s]:.1f}" for s in REPORTED_SUBSETS)
     star = " (recommended)" if c.get("recommended") else ""
+    if m.get("kind") == "cnn":
+        side = m["input_size"]
+        network = f"a CNN on the central {side}x{side} pixels, {m['preprocessing']} input"
+        weights = "no VGG-16"
+    else:
+        network = f"VGG-16 {m['layer']} features, {m['preprocessing']} input, {m['engine']} {m['precision']}"
+        weights = f"VGG-16 weights md5 {m['vgg16_weights_md5']}"
     return "\n".join(
         [
             f"{name}{star}: {c.get('note', '')}",
             f"  trained at sigma {m['train_sigma']:g} on {m['n_train']:,} parametric stamps "
-            f"({m['n_validation']:,} validation), VGG-16 {m['layer']} features, {m['preprocessing']} input, "
-            f"{m['engine']} {m['precision']}; temperature {c['temperature']:.2f}",
+            f"({m['n_validation']:,} validation), {network}; temperature {c['temperature']:.2f}",
             f"  realistic set ({real['n']:,} stamps, sigma 14.5): AUC {real['auc']:.3f}; accuracy {acc}",
             f"  SEP on the same stamps: {sep}",
-            f"  VGG-16 weights md5 {m['vgg16_weights_md5']}; config {str(c['config_sha256'])[:12]}, "
+            f"  {weights}; config {str(c['config_sha256'])[:12]}, "
             f"commit {str(c['commit'])[:7]}, trained {c['trained']}; weights {c['weights_dtype']} "
             f"(md5 {c['weights_md5'][:12]})",
         ]

@@ -9,8 +9,10 @@ import pandas as pd
 import pytest
 
 from blendhunter import cli
+from blendhunter.evaluation import scores
 from blendhunter.network import cnn, models
 from blendhunter.network import training as bh_training
+from blendhunter.simulation.stamps import StampSet
 from blendhunter.workflow import layout
 
 from ..conftest import make_config, run_snakemake, write_config
@@ -44,6 +46,17 @@ def test_a_cnn_trains_and_classify_scores_as_the_workflow_did(tmp_path):
     assert models.load(model_dir).kind == cnn.KIND
     table = pd.read_csv(tmp_path / layout.TABLES["realistic"])
     assert len(table) and table["accuracy"].between(0, 1).all()
+
+    # the calibration (temperature, F1 thresholds) is fitted on the validation split alone
+    stamp_set = StampSet(tmp_path / layout.PARAMETRIC_SET.format(**where))
+    validation = pd.read_csv(tmp_path / layout.PREDICTIONS_VALIDATION.format(**where))
+    test = pd.read_csv(tmp_path / layout.PREDICTIONS_TEST.format(**where))
+    np.testing.assert_array_equal(validation["index"], stamp_set.indices("validation"))
+    np.testing.assert_array_equal(test["index"], stamp_set.indices("test"))
+    refitted = scores.calibration_summary(stamp_set.labels[validation["index"]], validation["p_blend"])
+    stored = json.loads((model_dir / bh_training.CALIBRATION_FILE).read_text())
+    assert stored["n"] == len(validation) and stored["temperature"] == pytest.approx(refitted["temperature"])
+    assert stored["f1_thresholds"] == pytest.approx(refitted["f1_thresholds"])
 
     out = tmp_path / "flags.csv"
     stamps = tmp_path / layout.REALISTIC_SET

@@ -662,6 +662,15 @@ def off_centre_cell(folder: Path, method: str) -> str:
     return " / ".join(f"{_pct(value)} ± {_pct(se)}" for value, se in kept)
 
 
+def _model_name(manifest: dict, link: str) -> str:
+    """A bundle's row name: its model kind, and for VGG-16 heads the layer and preprocessing."""
+    cfg = manifest["config"]
+    if cfg.get("network", {}).get("kind") == "cnn":
+        return f"CNN on the stamps, {_training_stamps(manifest):,} per model ({link})"
+    layer, preprocessing = cfg["features"].get("layer", "block5_pool"), cfg["features"]["preprocessing"]
+    return f"BlendHunter, `{layer}`, `{preprocessing}` ({link})"
+
+
 def side_by_side(folders: list[Path]) -> list[str]:
     """The realistic set at the training sigma nearest it, one row per campaign bundle
     (its feature layer named): accuracy per subset (mean ± spread), AUC, and accuracy at
@@ -676,8 +685,6 @@ def side_by_side(folders: list[Path]) -> list[str]:
     sep_row = ""
     for folder in folders:
         manifest = json.loads((folder / "MANIFEST.json").read_text())
-        features_cfg = manifest["config"]["features"]
-        layer = features_cfg.get("layer", "block5_pool")
         per_sigma = pd.read_csv(folder / "tables" / "per_sigma_summary.csv")
         sigma = nearest_trained(per_sigma, manifest["config"]["realistic"]["sigma"])
         real = per_sigma[(per_sigma["dataset"] == "realistic") & (per_sigma["sigma"] == sigma)]
@@ -702,8 +709,7 @@ def side_by_side(folders: list[Path]) -> list[str]:
                 f"{_pct(at.loc[s, 'bh_matched_accuracy'])} ± {_pct(at.loc[s, 'matched_difference_se'])}"
                 for s in ("close", "distant")
             ]
-        link = f"[{folder.name}]({folder}/summary.md)"
-        name = f"BlendHunter, `{layer}`, `{features_cfg['preprocessing']}` ({link})"
+        name = _model_name(manifest, f"[{folder.name}]({folder}/summary.md)")
         lines.append(
             f"| {name} | " + " | ".join([*cells, *matched, off_centre_cell(folder, "blendhunter")]) + " |"
         )
@@ -750,8 +756,8 @@ PAPER_SIDE_BY_SIDE = (
 )
 
 
-def headline_rows(reference: Path, recommended: Path) -> list[str]:
+def headline_rows(reference: Path, recommended: Path, *others: Path) -> list[str]:
     """The README's one table: the paper, the paper's method here, the recommended
-    configuration and SEP, with accuracy at SEP's false-positive rate."""
-    table = side_by_side([reference, recommended])
+    configuration, other model kinds and SEP, with accuracy at SEP's false-positive rate."""
+    table = side_by_side([reference, recommended, *others])
     return table[:2] + [PAPER_SIDE_BY_SIDE] + table[2:]
