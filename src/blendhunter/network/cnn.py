@@ -51,16 +51,42 @@ def cnn_input(stamps: np.ndarray, size: int) -> np.ndarray:
     return (np.clip(stamps / sigma[:, None, None], low, high) / SCALE)[..., None]
 
 
+POOL = "pool"
+
+
+def plan(filters: list[int]) -> list:
+    """The convolutions' filters in order, POOL where a 2x2 max-pool follows."""
+    steps = []
+    for k, n in enumerate(filters):
+        steps.append(n)
+        if k % 2 == 1 or k == len(filters) - 1:
+            steps.append(POOL)
+    return steps
+
+
+def conv_flops(steps: list, size: int, channels: int) -> int:
+    """Floating-point operations (2 per multiply-add) of 3x3 'same' convolutions and 2x2
+    pools (`plan`'s steps) on one size x size x channels input."""
+    total = 0
+    for step in steps:
+        if step == POOL:
+            size //= 2
+            continue
+        total += 2 * size * size * 9 * channels * step
+        channels = step
+    return total
+
+
 def build_cnn(settings: dict, size: int, seed: int):
     import keras
 
     keras.utils.set_random_seed(seed)
     layers = [keras.Input(shape=(size, size, 1))]
-    filters = settings["filters"]
-    for k, n in enumerate(filters):
-        layers.append(keras.layers.Conv2D(n, 3, padding="same", activation="relu"))
-        if k % 2 == 1 or k == len(filters) - 1:
+    for step in plan(settings["filters"]):
+        if step == POOL:
             layers.append(keras.layers.MaxPooling2D(2))
+        else:
+            layers.append(keras.layers.Conv2D(step, 3, padding="same", activation="relu"))
     layers += [
         keras.layers.GlobalAveragePooling2D(),
         keras.layers.Dense(settings["dense"], activation="relu"),

@@ -26,6 +26,11 @@ INPUT_SIZE = 65
 # Feature layer -> its output shape at 65x65 input. block5_pool is the paper's.
 LAYERS = {"block5_pool": (2, 2, 512), "block4_pool": (4, 4, 512), "block3_pool": (8, 8, 256)}
 DEFAULT_LAYER = "block5_pool"
+# VGG-16's 3x3 convolutions to block5_pool, "pool" after each block (cnn.conv_flops counts them)
+VGG16_PLAN = [
+    *(64, 64, "pool", 128, 128, "pool"),
+    *(256, 256, 256, "pool", 512, 512, 512, "pool", 512, 512, 512, "pool"),
+]
 FEATURE_SHAPE = LAYERS[DEFAULT_LAYER]
 PREPROCESSING = ("png", "caffe", "float", "snr")
 # snr: the stamp in units of its own noise, clipped to this range, then mapped to [0, 1]

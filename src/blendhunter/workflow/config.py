@@ -124,10 +124,12 @@ def _check_consistency(config: dict) -> list[str]:
                 f"training.overrides.{key}: no such noise level; parametric.sigmas is "
                 f"{config['parametric']['sigmas']}"
             )
-    curve, realisations = config["learning_curve"]["realisation"], config["parametric"]["realisations"]
-    if curve >= realisations:
+    from blendhunter.workflow.layout import realisations as listed
+
+    curve, realisations = config["learning_curve"]["realisation"], listed(config)
+    if curve not in realisations:
         problems.append(
-            f"learning_curve.realisation: {curve} is not one of the {realisations} parametric.realisations"
+            f"learning_curve.realisation: {curve} is not one of parametric.realisations {realisations}"
         )
     problems += _check_sigma_labels(config["centring_test"]["radii"], "centring_test.radii")
     features = config["features"]

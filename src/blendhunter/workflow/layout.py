@@ -240,7 +240,9 @@ def sigma_labels(config: dict) -> list[str]:
 
 
 def realisations(config: dict) -> list[int]:
-    return list(range(config["parametric"]["realisations"]))
+    """parametric.realisations: a count N (0 .. N-1), or the realisations themselves."""
+    value = config["parametric"]["realisations"]
+    return list(range(value)) if isinstance(value, int) else sorted(value)
 
 
 def n_chunks(config: dict, kind: str) -> int:

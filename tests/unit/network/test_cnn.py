@@ -45,3 +45,12 @@ def test_a_pool_after_every_second_convolution_and_the_last():
     assert len(pools) == 4  # three max-pools and the global average pooling
     assert model.output_shape == (None, 1)
     assert model.layers[-4].output.shape[1:] == (16,)  # global average pooling of the last filters
+
+
+def test_flops_count_vgg16_as_its_measured_2_52_gflop_per_stamp():
+    from blendhunter.network.features import INPUT_SIZE, VGG16_PLAN
+
+    assert cnn.conv_flops(VGG16_PLAN, INPUT_SIZE, 3) / 1e9 == pytest.approx(2.52, abs=0.005)
+    # by hand: 51x51x9x(1x32 + 32x32), 25x25x9x(32x64 + 64x64), 12x12x9x64x128 multiply-adds
+    by_hand = 2 * 9 * (51 * 51 * (32 + 1024) + 25 * 25 * (2048 + 4096) + 12 * 12 * 64 * 128)
+    assert cnn.conv_flops(cnn.plan([32, 32, 64, 64, 128]), 51, 1) == by_hand

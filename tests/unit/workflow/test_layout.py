@@ -90,3 +90,14 @@ def test_a_campaign_of_its_own_moves_its_stamps_too(tmp_path, monkeypatch):
     with h5py.File(master, "w") as handle:
         handle.attrs["config_sha256"] = "another campaign's"
     layout.check_shared_stamps(cfg)
+
+
+def test_realisations_are_a_count_or_a_list():
+    assert layout.realisations(make_config({"parametric": {"realisations": 3}})) == [0, 1, 2]
+    chosen = make_config({"parametric": {"realisations": [2, 1]}, "learning_curve": {"realisation": 1}})
+    assert layout.realisations(chosen) == [1, 2]
+    for bad in ([], [1, 1], [-1]):
+        with pytest.raises(bh_config.ConfigError, match="realisations"):
+            make_config({"parametric": {"realisations": bad}, "learning_curve": {"realisation": 1}})
+    with pytest.raises(bh_config.ConfigError, match="learning_curve.realisation: 0"):
+        make_config({"parametric": {"realisations": [1, 2]}})
