@@ -115,7 +115,9 @@ rule figure_gallery:
         stamps=paths.REALISTIC_SET,
         noiseless=paths.REALISTIC_MASTER,
         predictions=expand(
-            paths.PREDICTIONS_REALISTIC, sigma=NEAREST_SIGMA, realisation=0
+            paths.PREDICTIONS_REALISTIC,
+            sigma=NEAREST_SIGMA,
+            realisation=REALISATIONS[0],
         ),
         sep=paths.SEP_REALISTIC,
     output:
