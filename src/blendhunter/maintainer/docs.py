@@ -30,7 +30,10 @@ SECTIONS = (
         publish.HEADLINE_BEGIN,
         publish.HEADLINE_END,
         publish.headline_rows,
-        ("docs/reference", "docs/reference-block3_pool"),
+        ("docs/reference", "docs/reference-block3_pool", "docs/default-cnn"),
+    ),
+    Section(
+        "docs/science.md", publish.CNN_BEGIN, publish.CNN_END, publish.cnn_rows, ("default", "default-cnn")
     ),
     Section(
         "docs/results.md",

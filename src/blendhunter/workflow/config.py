@@ -93,6 +93,11 @@ def _describe(error: jsonschema.ValidationError) -> str:
         "maximum": "<=",
         "exclusiveMaximum": "<",
     }
+    # A value of one of several forms (a count or a list): the form its type matches says why.
+    same_type = [e for e in error.context or () if e.validator != "type"]
+    if error.validator in ("oneOf", "anyOf") and same_type:
+        best = jsonschema.exceptions.best_match(same_type)
+        return f"{_describe(best)} (see config/README.md)"
     if error.validator in limits:
         why = error.schema.get("description") if error.validator == "maximum" else None
         reason = f" ({why})" if why else ""
