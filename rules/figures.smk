@@ -140,6 +140,7 @@ rule figure_gallery:
         runtime=10,
     params:
         train_sigma=NEAREST_SIGMA,
+        realisation=REALISATIONS[0],
         per_row=config["figures"]["gallery_examples"],
         close_separation=config["stamp"]["close_separation"],
         sep=config["sep"],

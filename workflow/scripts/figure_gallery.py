@@ -1,7 +1,7 @@
 """Rule figure_gallery: example realistic stamps as the network sees them.
 
 Isolated, close and distant blends, and stamps BlendHunter gets wrong (the
-head trained nearest the realistic sigma, realisation 0), with the true
+head trained nearest the realistic sigma, the first realisation), with the true
 galaxy positions and SEP's detections marked.
 """
 
@@ -39,7 +39,7 @@ def main(smk):
     )
     title = (
         f"Realistic stamps (σ = {stamp_set.sigma:g}); BlendHunter trained at σ = "
-        f"{smk.params.train_sigma}, realisation 0"
+        f"{smk.params.train_sigma}, realisation {smk.params.realisation}"
     )
     fig = plots.gallery(examples, images, smk.params.per_row, params.match_radius, title)
     plots.save(fig, [smk.output.png, smk.output.pdf])
