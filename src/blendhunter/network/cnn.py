@@ -9,20 +9,18 @@ of the stamp's own border noise, so the same stamp in other units gets the same 
 
 The same function prepares training stamps (rule train_cnn) and users' stamps (classify).
 It trains as the heads do: Adam, binary cross-entropy, the best validation loss kept,
-early stopping and learning-rate cuts on the validation loss (training._callbacks).
+early stopping and learning-rate cuts on the validation loss (training.fit).
 """
 
 from __future__ import annotations
 
 import logging
-import time
 
 import numpy as np
-import pandas as pd
 
 from blendhunter.logs import Progress
 from blendhunter.network.features import border_sigma
-from blendhunter.network.training import TrainingResult, _callbacks
+from blendhunter.network.training import TrainingResult, fit
 
 log = logging.getLogger(__name__)
 
@@ -113,22 +111,7 @@ def train_cnn(x_train, y_train, x_val, y_val, settings: dict, seed: int) -> Trai
         loss="binary_crossentropy",
         metrics=["accuracy"],
     )
-    keep_best, callbacks = _callbacks(settings, log)
-    start = time.perf_counter()
-    fit = model.fit(
-        x_train,
-        y_train.astype(np.float32),
-        validation_data=(x_val, y_val.astype(np.float32)),
-        batch_size=settings["batch_size"],
-        epochs=settings["max_epochs"],
-        shuffle=True,
-        callbacks=callbacks,
-        verbose=0,
-    )
-    seconds = time.perf_counter() - start
-    history = pd.DataFrame(fit.history)
-    history.insert(0, "epoch", np.arange(1, len(history) + 1))
-    return TrainingResult(model, history, keep_best.best_epoch, seconds)
+    return fit(model, x_train, y_train, x_val, y_val, settings)
 
 
 def predict(model, stamps: np.ndarray, size: int) -> np.ndarray:

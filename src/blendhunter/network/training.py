@@ -130,21 +130,27 @@ def train_head(
         metrics=["accuracy"],
         steps_per_execution=steps,
     )
+    return fit(model, x_train, y_train, x_val, y_val, settings, VALIDATION_BATCH if fast else None)
+
+
+def fit(model, x_train, y_train, x_val, y_val, settings: dict, validation_batch: int | None = None):
+    """Train a compiled model with the schedule of `settings` (batch size, epochs, early
+    stopping, learning-rate cuts); the weights of the best validation loss are kept."""
     keep_best, callbacks = _callbacks(settings, log)
     start = time.perf_counter()
-    fit = model.fit(
+    found = model.fit(
         x_train,
         y_train.astype(np.float32),
         validation_data=(x_val, y_val.astype(np.float32)),
         batch_size=settings["batch_size"],
-        validation_batch_size=VALIDATION_BATCH if fast else None,
+        validation_batch_size=validation_batch,
         epochs=settings["max_epochs"],
         shuffle=True,
         callbacks=callbacks,
         verbose=0,
     )
     seconds = time.perf_counter() - start
-    history = pd.DataFrame(fit.history)
+    history = pd.DataFrame(found.history)
     history.insert(0, "epoch", np.arange(1, len(history) + 1))
     return TrainingResult(model, history, keep_best.best_epoch, seconds)
 
