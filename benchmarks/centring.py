@@ -2,7 +2,7 @@
 with and without `classify --recentre`.
 
 Input: realistic stamp files (the workflow's, σ 14.5) drawn with the same recipe and
-`stamp.centring.radius` r (0: exactly centred), given as r=path. For each r and each
+`realistic.centring.radius` r (0: exactly centred), given as r=path. For each r and each
 mode, the stamps go through `blendhunter.classify.classify_stamps` with the model, and
 the script writes, per subset (isolated kept isolated, close and distant blends found),
 the rate at p >= the model's threshold with its binomial standard error, the AUC, and

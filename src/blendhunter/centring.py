@@ -1,7 +1,7 @@
 """Re-centring cutouts on their source's light (`classify --recentre`, `classify-image`).
 
 Every model was trained on stamps whose central galaxy sits on the centre pixel (the
-paper's stamps; `stamp.centring` adds errors to training sets). Real cutouts are centred
+paper's stamps; `parametric.centring` adds errors to training sets). Real cutouts are centred
 on a catalogue position from another band, a WCS, or a detection's pixel: off by a
 pixel or more, which the heads call blended. Here each source's windowed centroid (SEP's
 `winpos`, SExtractor's XWIN: a Gaussian window iterated to the light's centre) is found

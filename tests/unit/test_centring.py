@@ -1,4 +1,4 @@
-"""Centring errors in the simulation (stamp.centring) and re-centring on the light
+"""Centring errors in the simulation (parametric.centring, realistic.centring) and re-centring on the light
 (blendhunter.centring), on real GalSim stamps."""
 
 from __future__ import annotations
@@ -53,7 +53,8 @@ N = 40
 
 
 def draw(cfg: dict, centring_spec: dict | None):
-    cfg = {**cfg, "stamp": {**cfg["stamp"], **({"centring": centring_spec} if centring_spec else {})}}
+    kind = "parametric"
+    cfg = {**cfg, kind: {**cfg[kind], **({"centring": centring_spec} if centring_spec else {})}}
     res = cfg["resources"]["cosmos_parametric"]
     source = simulate.GalaxySource(res["path"], res["file_name"], "parametric", seed=cfg["seed"])
     labels, _ = splits.labels_and_split(N, 0.5, None, cfg["seed"], "parametric")
@@ -104,3 +105,14 @@ def test_classify_image_recentres_a_source_given_2_px_off(kit, tmp_path, capsys)
     assert np.allclose(table["shift"], 2.0, atol=0.25)
     assert np.hypot(table["x_centre"] - truth["x"], table["y_centre"] - truth["y"]).max() < 0.2
     assert not table["flags"].str.contains("centring").any()
+
+
+def test_training_centring_leaves_the_test_set_as_the_centred_campaigns():
+    """config/centring.yaml moves the training sets' galaxies only: the realistic set's
+    section (hence its stamps and their hash) is the default campaign's."""
+    from blendhunter.workflow.config import load, simulation_section
+
+    default = load("config/config.yaml")
+    layered = load("config/config.yaml", "config/centring.yaml")
+    assert simulation_section(layered, "realistic") == simulation_section(default, "realistic")
+    assert simulation_section(layered, "parametric")["parametric"]["centring"]["sigma"] == 1.0

@@ -21,7 +21,7 @@ CALIBRATION = 8  # noise of the int8 calibration stamps
 LEARNING_CURVE = 9  # nested training subsets
 RANDOM_WEIGHTS = 10  # the randomly initialised VGG-16 of the pre-training ablation
 BOOTSTRAP = 11  # the bootstrap over real galaxies (comparison with SEP)
-CENTRING = 12  # the central galaxy's offset from the centre pixel (stamp.centring)
+CENTRING = 12  # the central galaxy's offset from the centre pixel (parametric.centring, realistic.centring)
 
 STREAMS = {"parametric": PARAMETRIC, "realistic": REALISTIC}
 

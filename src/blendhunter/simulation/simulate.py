@@ -2,7 +2,8 @@
 
 A stamp is `size` x `size` pixels with one galaxy at the centre; a blend adds
 a second galaxy at a uniformly random position inside the stamp, relative to the
-central galaxy. With `stamp.centring` the central galaxy is off the centre pixel by
+central galaxy. With `centring` in the set's config section (`parametric.centring`,
+`realistic.centring`) the central galaxy is off the centre pixel by
 a random offset (`centring_offset`), as real cutouts are; without it (the paper's
 stamps) it is exactly on it. Galaxies are
 drawn separately (same PSF), added, and the stamp is zero-padded by `pad`
@@ -198,7 +199,7 @@ def draw_stamp(
 
     # Galaxies are chosen (and cut) at their centred positions, then drawn again at the
     # central galaxy's offset: the same galaxies with or without centring errors.
-    ox, oy = centring_offset(cfg["stamp"].get("centring"), cfg["seed"], kind, index)
+    ox, oy = centring_offset(cfg[kind].get("centring"), cfg["seed"], kind, index)
     central = _draw_one(source, psf, rng, cfg, scale, (0.0, 0.0), fluxes)
     if (ox, oy) != (0.0, 0.0):
         central = _draw_at(central, psf, cfg, (ox, oy))

@@ -309,7 +309,7 @@ def offcentre_config(config: dict, radius: str) -> dict:
     `radius` px off the centre pixel in a random direction."""
     from blendhunter.workflow.config import merge
 
-    return merge(config, {"stamp": {"centring": {"radius": float(radius)}}})
+    return merge(config, {"realistic": {"centring": {"radius": float(radius)}}})
 
 
 def training_settings(config: dict, sigma: str) -> dict:
