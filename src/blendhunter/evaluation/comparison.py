@@ -3,9 +3,12 @@
 - SEP fails on some stamps (no detection, or more than two). Its accuracy is given
   both ways: failures left out (the paper's rule), with the binomial s.e. on the
   stamps it scored (n - failed), and failures counted as errors (s.e. on n).
-- Each BlendHunter - SEP difference carries one uncertainty: BlendHunter's binomial
-  s.e., its spread between realisations (sample std) and SEP's binomial s.e., added in
-  quadrature (`summarise`).
+- Each BlendHunter - SEP difference is the mean over R heads (one per realisation)
+  minus SEP, and carries the uncertainty of that mean: BlendHunter's binomial s.e. (the
+  heads score the same stamps, so it does not shrink with R), the spread between
+  realisations / sqrt(R), and SEP's binomial s.e., in quadrature (`summarise`). Beside
+  it, `*_one_model` is the uncertainty of one head against SEP (the spread itself): what
+  a user of one trained model should expect.
 - The realistic set reuses a few real galaxies many times, so its stamps are not
   independent: beside the binomial s.e., a bootstrap over real galaxies resamples the
   central galaxies' ids (each draw brings every stamp of that galaxy), for
@@ -135,7 +138,7 @@ SUMMARY_COLUMNS = (
     "sep_failed", "sep_accuracy", "sep_se", "sep_accuracy_failures_counted",
     "difference", "difference_se", "difference_failures_counted", "difference_failures_counted_se",
     "sep_fpr", "bh_matched_accuracy", "matched_difference", "matched_difference_se",
-    "difference_se_galaxies",
+    "difference_se_galaxies", "difference_se_one_model", "matched_difference_se_one_model",
 )  # fmt: skip
 
 
@@ -143,13 +146,21 @@ def _spread(values: pd.Series) -> float:
     return float(values.std(ddof=1)) if len(values) > 1 else 0.0
 
 
+def combined_se(variance: float, spread: float, models: int, other_se: float = 0.0) -> float:
+    """The s.e. of a mean over `models` heads minus another method: the heads' binomial
+    variance on the shared stamps, their spread between realisations / sqrt(models), the
+    other method's s.e.; in quadrature. models=1: one head's."""
+    return math.sqrt(variance + spread**2 / models + other_se**2)
+
+
 def summarise(table: pd.DataFrame) -> pd.DataFrame:
-    """Per dataset x training noise level x subset: means over realisations, and each
-    difference's combined uncertainty sqrt(BH binomial^2 + BH spread^2 + SEP binomial^2)
-    (the galaxy-bootstrap one for the realistic set: its bootstrap s.e. of the paired
-    difference with the spread)."""
+    """Per dataset x training noise level x subset: means over realisations, each
+    difference's uncertainty for that mean (`combined_se`; the galaxy-bootstrap one for
+    the realistic set: its bootstrap s.e. of the paired difference with spread / sqrt(R)),
+    and one head's beside it (`*_one_model`)."""
     rows = []
     for (dataset, sigma, subset), g in table.groupby(["dataset", "train_sigma", "subset"], sort=False):
+        models = len(g)
         bh_var = float(np.mean(g["bh_se"] ** 2))
         spread, matched_spread = _spread(g["bh_accuracy"]), _spread(g["bh_matched_accuracy"])
         sep_se = float(g["sep_se"].mean())
@@ -164,7 +175,7 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
                 "dataset": dataset,
                 "train_sigma": sigma,
                 "subset": subset,
-                "n_realisations": len(g),
+                "n_realisations": models,
                 "n": int(g["n"].mean()),
                 "bh_accuracy": bh,
                 "bh_spread": spread,
@@ -173,16 +184,18 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
                 "sep_se": sep_se,
                 "sep_accuracy_failures_counted": sep_counted,
                 "difference": bh - sep,
-                "difference_se": math.sqrt(bh_var + spread**2 + sep_se**2),
+                "difference_se": combined_se(bh_var, spread, models, sep_se),
                 "difference_failures_counted": bh - sep_counted,
-                "difference_failures_counted_se": math.sqrt(bh_var + spread**2 + counted_se**2),
+                "difference_failures_counted_se": combined_se(bh_var, spread, models, counted_se),
                 "sep_fpr": float(g["sep_fpr"].mean()),
                 "bh_matched_accuracy": matched,
                 "matched_difference": matched - sep,
-                "matched_difference_se": math.sqrt(bh_var + matched_spread**2 + sep_se**2),
+                "matched_difference_se": combined_se(bh_var, matched_spread, models, sep_se),
                 "difference_se_galaxies": (
-                    math.sqrt(float(np.mean(boot**2)) + spread**2) if len(boot) else math.nan
+                    combined_se(float(np.mean(boot**2)), spread, models) if len(boot) else math.nan
                 ),
+                "difference_se_one_model": combined_se(bh_var, spread, 1, sep_se),
+                "matched_difference_se_one_model": combined_se(bh_var, matched_spread, 1, sep_se),
             }
         )
     return pd.DataFrame(rows).reindex(columns=list(SUMMARY_COLUMNS))
@@ -202,8 +215,8 @@ def paired_accuracy_difference(reference: pd.DataFrame, variant: pd.DataFrame) -
         ref, var = group["accuracy_ref"].mean(), group["accuracy_var"].mean()
         n = group["n_ref"].mean()
         difference = group["accuracy_var"] - group["accuracy_ref"]
-        spread = difference.std(ddof=1) / math.sqrt(len(group)) if len(group) > 1 else 0.0
-        se = math.sqrt(binomial_se(ref, n) ** 2 + binomial_se(var, n) ** 2 + spread**2)
+        variance = binomial_se(ref, n) ** 2 + binomial_se(var, n) ** 2
+        se = combined_se(variance, _spread(difference), len(group))
         rows.append(
             dict(zip(keys, key, strict=True))
             | {"realisations": len(group), "n": n, "reference": ref, "variant": var}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from blendhunter.evaluation.comparison import binomial_se, paired_accuracy_difference
+from blendhunter.evaluation.comparison import binomial_se, combined_se, paired_accuracy_difference
 from blendhunter.evaluation.metrics import REPORTED_SUBSETS, nearest_sigma
 
 
@@ -179,10 +179,11 @@ PAPER_ROWS = [
 ]
 
 
-def difference_se(bh: pd.Series, sep: pd.Series, counted: bool = False) -> float:
-    """The combined s.e. of BlendHunter minus SEP: BlendHunter's binomial s.e. and its
-    spread between realisations, SEP's binomial s.e. on the stamps it scored (all of them
-    when its failures count as errors), in quadrature."""
+def difference_se(bh: pd.Series, sep: pd.Series, counted: bool = False, models: int | None = None) -> float:
+    """The s.e. of BlendHunter (the mean over its heads, or `models` of them: 1 for one
+    head) minus SEP: `comparison.combined_se` of BlendHunter's binomial s.e., its spread
+    between realisations and SEP's binomial s.e. on the stamps it scored (all of them
+    when its failures count as errors)."""
     sep_n = sep["n_mean"] if counted else sep["n_mean"] - sep["n_failed_mean"]
     sep_acc = (
         _sep_counted(sep["accuracy_mean"], sep["n_mean"], sep["n_failed_mean"])
@@ -190,9 +191,9 @@ def difference_se(bh: pd.Series, sep: pd.Series, counted: bool = False) -> float
         else sep["accuracy_mean"]
     )
     spread = 0.0 if pd.isna(bh["accuracy_std"]) else bh["accuracy_std"]
-    return math.sqrt(
-        binomial_se(bh["accuracy_mean"], bh["n_mean"]) ** 2 + spread**2 + binomial_se(sep_acc, sep_n) ** 2
-    )
+    models = int(bh["n_realisations"]) if models is None else models
+    variance = binomial_se(bh["accuracy_mean"], bh["n_mean"]) ** 2
+    return combined_se(variance, spread, models, binomial_se(sep_acc, sep_n))
 
 
 def nearest_trained(per_sigma: pd.DataFrame, realistic_sigma: float) -> float:
@@ -216,12 +217,15 @@ def headline(per_sigma: pd.DataFrame, realistic_sigma: float) -> str:
             b["accuracy_mean"] - _sep_counted(s["accuracy_mean"], s["n_mean"], s["n_failed_mean"])
         )
         parts.append(
-            f"{subset} {gain:+.1f} ± {100 * difference_se(b, s):.1f} "
-            f"({counted:+.1f} ± {100 * difference_se(b, s, counted=True):.1f} with SEP's failures as errors)"
+            f"{subset} {gain:+.1f} ± {100 * difference_se(b, s):.1f} (one head ± "
+            f"{100 * difference_se(b, s, models=1):.1f}; {counted:+.1f} ± "
+            f"{100 * difference_se(b, s, counted=True):.1f} with SEP's failures as errors)"
         )
+    heads = int(bh["n_realisations"].iloc[0])
     return (
-        f"BlendHunter trained at σ {sigma:g} minus SEP, realistic set, points ± combined s.e. "
-        "(BlendHunter's binomial s.e. and spread between realisations, SEP's binomial s.e.): "
+        f"BlendHunter trained at σ {sigma:g} (the mean of {heads} heads) minus SEP, realistic set, "
+        "points ± the mean's s.e. (BlendHunter's binomial s.e., its spread between realisations "
+        "/ √heads, SEP's binomial s.e.; one head's, with the whole spread, beside it): "
         + "; ".join(parts)
         + "."
     )
@@ -237,11 +241,12 @@ def comparison_lines(tables: Path, sigma: float) -> list[str]:
         at = table[(table["train_sigma"] == sigma) & (table["dataset"] == "realistic")].set_index("subset")
         cells = [
             f"{s} {_pct(at.loc[s, 'bh_matched_accuracy'])} (SEP {_pct(at.loc[s, 'sep_accuracy'])}, "
-            f"{100 * at.loc[s, 'matched_difference']:+.1f} ± {100 * at.loc[s, 'matched_difference_se']:.1f})"
+            f"{100 * at.loc[s, 'matched_difference']:+.1f} ± {100 * at.loc[s, 'matched_difference_se']:.1f}, "
+            f"one head ± {100 * at.loc[s, 'matched_difference_se_one_model']:.1f})"
             for s in ("close", "distant")
         ]
         boot = [
-            f"{s} ± {100 * at.loc[s, 'difference_se_galaxies']:.1f} (binomial and spread: "
+            f"{s} ± {100 * at.loc[s, 'difference_se_galaxies']:.1f} (binomial and spread / √heads: "
             f"± {100 * at.loc[s, 'difference_se']:.1f})"
             for s in REPORTED_SUBSETS
         ]
@@ -557,16 +562,21 @@ def _training_stamps(manifest: dict) -> int:
 
 def gain_cells(bh: pd.DataFrame, sep: pd.DataFrame) -> dict[str, str]:
     """Per subset: BlendHunter (mean over realisations) - SEP (failures left out, mean over
-    its rows), ± one combined s.e. (BlendHunter binomial, spread between realisations, SEP
-    binomial on all the stamps it scored)."""
+    its rows), ± the mean's s.e. (`comparison.combined_se`: BlendHunter binomial, spread
+    between realisations / √heads, SEP binomial on all the stamps it scored), one head's
+    beside it."""
     cells = {}
     for subset in REPORTED_SUBSETS:
         heads, base = bh[bh["subset"] == subset], sep[sep["subset"] == subset]
         p_bh, p_sep = heads["accuracy"].mean(), base["accuracy"].mean()
         spread = heads["accuracy"].std(ddof=1) if len(heads) > 1 else 0.0
         sep_se = binomial_se(p_sep, (base["n"] - base["n_failed"]).sum())
-        se = math.sqrt(binomial_se(p_bh, heads["n"].mean()) ** 2 + spread**2 + sep_se**2)
-        cells[subset] = f"{_pct(p_bh)} vs {_pct(p_sep)}: {100 * (p_bh - p_sep):+.1f} ± {100 * se:.1f}"
+        variance = binomial_se(p_bh, heads["n"].mean()) ** 2
+        mean_se, one_se = (combined_se(variance, spread, r, sep_se) for r in (len(heads), 1))
+        cells[subset] = (
+            f"{_pct(p_bh)} vs {_pct(p_sep)}: {100 * (p_bh - p_sep):+.1f} ± {100 * mean_se:.1f} "
+            f"(one head ± {100 * one_se:.1f})"
+        )
     return cells
 
 

@@ -80,7 +80,7 @@ def test_galaxy_bootstrap_sees_that_stamps_of_one_galaxy_are_not_independent():
     assert row.difference_se_galaxies == pytest.approx(row.bh_se_galaxies)
 
 
-def test_summary_adds_the_spread_between_realisations():
+def test_summary_gives_the_means_uncertainty_and_one_heads_beside_it():
     rows = []
     for r, bh in enumerate([0.70, 0.80]):
         rows.append(
@@ -92,10 +92,16 @@ def test_summary_adds_the_spread_between_realisations():
     summary = comparison.summarise(pd.DataFrame(rows)).iloc[0]
     spread = np.std([0.7, 0.8], ddof=1)
     assert summary.difference == pytest.approx(0.15)
-    assert summary.difference_se == pytest.approx(math.sqrt(0.04**2 + spread**2 + 0.03**2))
+    # the mean of two heads: the spread / sqrt(2); the heads' shared stamps keep 0.04 whole
+    assert summary.difference_se == pytest.approx(math.sqrt(0.04**2 + spread**2 / 2 + 0.03**2))
+    assert summary.difference_se_one_model == pytest.approx(math.sqrt(0.04**2 + spread**2 + 0.03**2))
     assert summary.difference_failures_counted == pytest.approx(0.25)
-    assert summary.difference_failures_counted_se == pytest.approx(math.sqrt(0.04**2 + spread**2 + 0.05**2))
+    assert summary.difference_failures_counted_se == pytest.approx(
+        math.sqrt(0.04**2 + spread**2 / 2 + 0.05**2)
+    )
     assert summary.matched_difference == pytest.approx(0.05)
+    assert summary.matched_difference_se == pytest.approx(math.sqrt(0.04**2 + spread**2 / 2 + 0.03**2))
+    assert summary.matched_difference_se_one_model == pytest.approx(summary.difference_se_one_model)
 
 
 def test_paired_accuracy_difference_adds_binomial_and_realisation_spread():
