@@ -48,7 +48,7 @@ def recipe() -> dict:
 
 def variants() -> dict[str, dict]:
     """Each variant's `psf` overrides."""
-    from blendhunter.workflow.presets import total_fwhm
+    from blendhunter.simulation.psf import total_fwhm
 
     psf = recipe()
     fwhm = round(total_fwhm(psf["atmos_fwhm_mean"], psf), 4)

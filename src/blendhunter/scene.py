@@ -68,7 +68,7 @@ def psf_profile(spec: str, fwhm: float):
 
 
 def preset_fwhm(cfg: dict) -> float:
-    from blendhunter.workflow.presets import total_fwhm
+    from blendhunter.simulation.psf import total_fwhm
 
     return total_fwhm(cfg["psf"]["atmos_fwhm_mean"], cfg["psf"])
 

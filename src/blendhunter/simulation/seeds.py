@@ -22,6 +22,7 @@ LEARNING_CURVE = 9  # nested training subsets
 RANDOM_WEIGHTS = 10  # the randomly initialised VGG-16 of the pre-training ablation
 BOOTSTRAP = 11  # the bootstrap over real galaxies (comparison with SEP)
 CENTRING = 12  # the central galaxy's offset from the centre pixel (parametric.centring, realistic.centring)
+PSF_RANDOM = 13  # a training stamp's randomised PSF (parametric.psf_randomisation)
 
 STREAMS = {"parametric": PARAMETRIC, "realistic": REALISTIC}
 

@@ -193,7 +193,7 @@ def draw_stamp(
     rng = seeds.generator(cfg["seed"], seeds.STREAMS[kind], index)
     size, pad = cfg["stamp"]["size"], cfg["stamp"]["pad"]
     psf_draw = psf_model.draw_parameters(rng, cfg["psf"])
-    psf = psf_model.build(psf_draw, cfg["psf"])
+    psf, randomised = stamp_psf(psf_draw, cfg, kind, index)
     scale = flux_scale(cfg["flux"])
     centre = pad + (size - 1) / 2
 
@@ -237,7 +237,20 @@ def draw_stamp(
             peak2=companion.peak,
         )
     meta.update({f"psf_{k}": v for k, v in psf_draw.as_dict().items()})
+    if randomised is not None:
+        meta.update({f"psf_random_{k}": v for k, v in randomised.as_dict().items()})
     return np.pad(image, pad).astype(np.float32), meta
+
+
+def stamp_psf(psf_draw: psf_model.PSFDraw, cfg: dict, kind: str, index: int):
+    """The stamp's PSF and its randomisation draw (None without `psf_randomisation`), the
+    draw from a stream of its own, so the galaxies are the same with or without it."""
+    spec = cfg[kind].get("psf_randomisation")
+    if not spec:
+        return psf_model.build(psf_draw, cfg["psf"]), None
+    rng = seeds.generator(cfg["seed"], seeds.PSF_RANDOM, seeds.STREAMS[kind], index)
+    randomised = psf_model.draw_randomisation(rng, spec)
+    return psf_model.build_randomised(psf_draw, cfg["psf"], randomised), randomised
 
 
 def draw_chunk(

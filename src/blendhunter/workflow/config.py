@@ -108,6 +108,12 @@ def _describe(error: jsonschema.ValidationError) -> str:
 def _check_consistency(config: dict) -> list[str]:
     """Rules a JSON schema cannot express."""
     problems = []
+    randomisation = config["parametric"].get("psf_randomisation") or {}
+    for key in ("fwhm_scale", "moffat_beta"):
+        low, high = randomisation.get(key, (0, 0))
+        if low > high:
+            where = f"parametric.psf_randomisation.{key}"
+            problems.append(f"{where}: [{low}, {high}] is not [low, high]; swap them")
     split = config["parametric"]["split"]
     total = split["train"] + split["validation"] + split["test"]
     if abs(total - 1) > 1e-9:

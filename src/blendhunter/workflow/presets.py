@@ -89,16 +89,6 @@ def sky_sigma(b: Band, exposure_time: float) -> float:
     return math.sqrt(sky_rate * exposure_time)
 
 
-def total_fwhm(atmos_fwhm: float, psf: dict) -> float:
-    """FWHM (arcsec) of the config's PSF without shear: atmosphere (if any) * optics."""
-    import galsim
-
-    optics = galsim.Moffat(beta=psf["optical_beta"], fwhm=psf["optical_fwhm"])
-    profile = optics if atmos_fwhm == 0 else galsim.Convolve(galsim.Kolmogorov(fwhm=atmos_fwhm), optics)
-    image = profile.drawImage(nx=401, ny=401, scale=0.008, method="no_pixel")
-    return float(image.calculateFWHM())
-
-
 def psf_for(b: Band, default_psf: dict) -> dict:
     """The default's PSF recipe brought to the band's FWHM."""
     psf = dict(default_psf)
@@ -108,6 +98,8 @@ def psf_for(b: Band, default_psf: dict) -> dict:
     if b.psf_fwhm <= psf["optical_fwhm"]:
         raise ValueError(f"{b.name}: FWHM {b.psf_fwhm} arcsec is below the optics' alone")
     from scipy.optimize import brentq
+
+    from blendhunter.simulation.psf import total_fwhm
 
     atmos = brentq(lambda a: total_fwhm(a, psf) - b.psf_fwhm, 0.05, 3 * b.psf_fwhm, xtol=1e-4)
     # The spread between stamps keeps the default's share of the atmosphere's FWHM.

@@ -18,7 +18,7 @@ import pytest
 from blendhunter.simulation import psf as psf_model
 from blendhunter.simulation import seeds, simulate, splits, stamps
 from blendhunter.workflow import config as bh_config
-from tests.conftest import make_config
+from tests.conftest import REPO, make_config
 
 N_SAMPLE = {"parametric": 60, "realistic": 40}
 
@@ -425,3 +425,25 @@ def test_real_galaxies_can_take_the_parametric_brightness(cfg, samples):
     matched_median = np.median(matched["flux1"])
     assert abs(np.log(matched_median / param_median)) < abs(np.log(own_median / param_median))
     assert abs(np.log(matched_median / param_median)) < np.log(FLUX_FACTOR)
+
+
+def test_psf_randomisation_changes_the_psf_and_keeps_the_rest(cfg, samples):
+    """Labels and the recipe's draws unchanged; where the brightness cut (on the stamp's own
+    PSF) keeps the same galaxies, the same positions and light, spread by another PSF; the
+    draw recorded per stamp."""
+    spec = bh_config.load(REPO / "config" / "config.yaml", REPO / "config" / "psf_randomisation.yaml")
+    spec = spec["parametric"]["psf_randomisation"]
+    randomised = bh_config.merge(cfg, {"parametric": {"psf_randomisation": spec}})
+    images, meta = draw(randomised, "parametric", range(8))
+    base = samples["parametric"].meta.iloc[:8].reset_index(drop=True)
+    for key in ("label", "psf_atmos_fwhm", "psf_optical_g1"):
+        assert np.array_equal(meta[key], base[key]), key
+    same = ((meta["index1"] == base["index1"]) & (meta["index2"] == base["index2"])).to_numpy()
+    assert same.sum() >= 4
+    assert np.array_equal(np.nan_to_num(meta["separation"][same]), np.nan_to_num(base["separation"][same]))
+    assert set(meta["psf_random_profile"]) <= {0, 1, 2}
+    assert meta["psf_random_scale"].between(0.8, 1.2).all()
+    ours, theirs = images[same], samples["parametric"].images[:8][same]
+    # the same light, but for the wings of a wide Moffat beyond the stamp (a few per cent)
+    assert np.allclose(ours.sum(axis=(1, 2)), theirs.sum(axis=(1, 2)), rtol=0.05)
+    assert not np.allclose(ours, theirs, atol=1e-3 * ours.max())  # spread by another PSF

@@ -109,6 +109,14 @@ def test_split_must_sum_to_one(cfg):
     assert "sum to 1.05" in message
 
 
+def test_psf_randomisation_ranges_must_be_low_then_high(cfg):
+    spec = {"profiles": ["recipe"], "fwhm_scale": [1.2, 0.8], "moffat_beta": [2, 5]}
+    cfg["parametric"]["psf_randomisation"] = spec
+    message = problems(cfg)
+    assert "parametric.psf_randomisation.fwhm_scale: [1.2, 0.8] is not [low, high]" in message
+    assert "moffat_beta" not in message
+
+
 def test_split_summing_to_one_within_rounding_is_accepted(cfg):
     cfg["parametric"]["split"] = {"train": 0.7, "validation": 0.2, "test": 0.1}  # 0.9999999999999999
     bh_config.validate(cfg)
