@@ -404,22 +404,24 @@ def plot(image: Image, back: np.ndarray, x, y, p_blend, out: Path, threshold: fl
 
 
 def simulate_image(cfg: dict, out: Path, truth_out: Path, side: int = 1000, spacing: int = 70,
-                   sigma: float = 15.0, sky: float = 100.0, seed: int = 1) -> pd.DataFrame:  # fmt: skip
-    """A survey-like test image: the project's parametric stamps (its PSF, pixel scale and
-    fluxes; isolated and blended alike) pasted on a grid `spacing` px apart, plus a flat
-    sky and Gaussian noise. Truth (x, y of each central galaxy, 0-based; label;
-    separation; companion x2, y2) is written to `truth_out` as CSV."""
+                   sigma: float = 15.0, sky: float = 100.0, seed: int = 1,
+                   kind: str = "parametric") -> pd.DataFrame:  # fmt: skip
+    """A survey-like test image: the project's stamps of `kind` (parametric, or realistic:
+    real COSMOS galaxies; its PSF, pixel scale and fluxes; isolated and blended alike)
+    pasted on a grid `spacing` px apart, plus a flat sky and Gaussian noise. Truth (x, y
+    of each central galaxy, 0-based; label; separation; companion x2, y2) is written to
+    `truth_out` as CSV."""
     from astropy.io import fits
 
-    from blendhunter.simulation.simulate import GalaxySource, draw_chunk
+    from blendhunter.simulation.simulate import CATALOGUE, GAL_TYPE, GalaxySource, draw_chunk
     from blendhunter.simulation.splits import labels_and_split
 
     per_row = (side - STAMP) // spacing
     n = per_row * per_row
-    res = cfg["resources"]["cosmos_parametric"]
-    source = GalaxySource(res["path"], res["file_name"], "parametric", seed=seed)
-    labels, _ = labels_and_split(n, 0.5, None, seed, "parametric")
-    images, meta = draw_chunk(0, n, labels, source, "parametric", {**cfg, "seed": seed})
+    res = cfg["resources"][CATALOGUE[kind]]
+    source = GalaxySource(res["path"], res["file_name"], GAL_TYPE[kind], seed=seed)
+    labels, _ = labels_and_split(n, 0.5, None, seed, kind)
+    images, meta = draw_chunk(0, n, labels, source, kind, {**cfg, "seed": seed})
     rng = np.random.default_rng(seed)
     image = np.full((side, side), sky, np.float32)
     pad = cfg["stamp"]["pad"]

@@ -9,15 +9,15 @@ from blendhunter.simulation import simulate, splits, stamps
 from blendhunter.workflow import config as bh_config
 from blendhunter.workflow import layout
 
-GAL_TYPE = {"parametric": "parametric", "realistic": "real"}
-
 
 def main(smk):
     kind, cfg = smk.params.kind, smk.config
     if getattr(smk.params, "radius", None) is not None:
         cfg = layout.offcentre_config(cfg, smk.params.radius)
     manifest = json.loads(open(smk.input.catalogue).read())
-    source = simulate.GalaxySource(manifest["dir"], manifest["file_name"], GAL_TYPE[kind], seed=cfg["seed"])
+    source = simulate.GalaxySource(
+        manifest["dir"], manifest["file_name"], simulate.GAL_TYPE[kind], seed=cfg["seed"]
+    )
     section = cfg[kind]
     start, stop = splits.chunk_bounds(section["n_stamps"], section["chunk_size"])[int(smk.wildcards.chunk)]
     labels, _ = splits.labels_and_split(

@@ -20,7 +20,7 @@ import numpy as np
 
 from blendhunter.logs import Progress
 from blendhunter.network.features import border_sigma
-from blendhunter.network.training import TrainingResult, fit
+from blendhunter.network.training import TrainingResult, fit, run_record
 
 log = logging.getLogger(__name__)
 
@@ -135,9 +135,6 @@ def predict_set(model, stamp_set, split: str | None, size: int) -> tuple[np.ndar
 def metadata(stamp_set, sigma, realisation, result, seed, settings, threshold, size) -> dict:
     """A CNN's metadata.json: its kind and input recipe (classify follows them), how it
     trained, and the versions."""
-    from blendhunter.io import versions
-
-    best = result.best
     return {
         "kind": KIND,
         "training_set": str(stamp_set.path),
@@ -145,13 +142,5 @@ def metadata(stamp_set, sigma, realisation, result, seed, settings, threshold, s
         "realisation": realisation,
         "preprocessing": PREPROCESSING,
         "input_size": size,
-        "epochs_run": int(len(result.history)),
-        "best_epoch": int(result.best_epoch),
-        "best_val_loss": float(best.val_loss),
-        "best_val_accuracy": float(best.val_accuracy),
-        "training_seconds": round(result.seconds, 2),
-        "seed": seed,
-        "hyperparameters": settings,
-        "threshold": threshold,
-        "versions": versions(),
+        **run_record(result, seed, settings, threshold),
     }

@@ -195,6 +195,24 @@ def write_scores(p_blend, y, indices, threshold: float, out) -> None:
         predictions_frame(indices, p_blend, threshold).to_csv(tmp, index=False)
 
 
+def run_record(result: TrainingResult, seed: int, settings: dict, threshold: float) -> dict:
+    """How a model trained (every kind's metadata.json has it) and the versions."""
+    from blendhunter.io import versions
+
+    best = result.best
+    return {
+        "epochs_run": int(len(result.history)),
+        "best_epoch": int(result.best_epoch),
+        "best_val_loss": float(best.val_loss),
+        "best_val_accuracy": float(best.val_accuracy),
+        "training_seconds": round(result.seconds, 2),
+        "seed": seed,
+        "hyperparameters": settings,
+        "threshold": threshold,
+        "versions": versions(),
+    }
+
+
 def head_metadata(
     feature_attrs: dict,
     features_file: str,
@@ -207,10 +225,8 @@ def head_metadata(
 ) -> dict:
     """A head's metadata.json: how its features were made (classify follows them), how it
     trained, and the versions. Sizes of its splits are added by the caller."""
-    from blendhunter.io import versions
     from blendhunter.network.features import DEFAULT_LAYER
 
-    best = result.best
     return {
         "training_set": feature_attrs["stamps_file"],
         "features_file": features_file,
@@ -222,15 +238,7 @@ def head_metadata(
         "engine": feature_attrs.get("engine", "tensorflow"),
         "weights": feature_attrs.get("weights", "imagenet"),
         "vgg16_weights_md5": feature_attrs["vgg16_weights_md5"],
-        "epochs_run": int(len(result.history)),
-        "best_epoch": int(result.best_epoch),
-        "best_val_loss": float(best.val_loss),
-        "best_val_accuracy": float(best.val_accuracy),
-        "training_seconds": round(result.seconds, 2),
-        "seed": seed,
-        "hyperparameters": settings,
-        "threshold": threshold,
-        "versions": versions(),
+        **run_record(result, seed, settings, threshold),
     }
 
 

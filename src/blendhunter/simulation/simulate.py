@@ -29,6 +29,10 @@ from blendhunter.simulation import seeds
 
 log = logging.getLogger(__name__)
 
+# Each set's COSMOS catalogue (its `resources` key) and GalSim galaxy type.
+CATALOGUE = {"parametric": "cosmos_parametric", "realistic": "cosmos_real"}
+GAL_TYPE = {"parametric": "parametric", "realistic": "real"}
+
 HST_DIAMETER = 2.4  # m; GalSim's COSMOS fluxes are for HST, 1 s
 MAX_DRAWS_PER_GALAXY = 200
 

@@ -23,10 +23,8 @@ from tests.conftest import REPO, make_config
 N_SAMPLE = {"parametric": 60, "realistic": 40}
 
 
-CATALOGUE = {"parametric": "cosmos_parametric", "realistic": "cosmos_real"}
 
 
-GAL_TYPE = {"parametric": "parametric", "realistic": "real"}
 
 
 KINDS = ("parametric", "realistic")
@@ -44,8 +42,8 @@ FLUX_FACTOR = 3.0  # median isolated flux of one set within this factor of the o
 
 def open_source(cfg: dict, kind: str) -> simulate.GalaxySource:
     """A fresh source (empty galaxy cache) as the workflow's chunk rule opens it."""
-    entry = cfg["resources"][CATALOGUE[kind]]
-    return simulate.GalaxySource(entry["path"], entry["file_name"], GAL_TYPE[kind], seed=cfg["seed"])
+    entry = cfg["resources"][simulate.CATALOGUE[kind]]
+    return simulate.GalaxySource(entry["path"], entry["file_name"], simulate.GAL_TYPE[kind], seed=cfg["seed"])
 
 
 def set_labels(cfg: dict, kind: str) -> np.ndarray:
