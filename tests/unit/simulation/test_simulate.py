@@ -23,10 +23,6 @@ from tests.conftest import REPO, make_config
 N_SAMPLE = {"parametric": 60, "realistic": 40}
 
 
-
-
-
-
 KINDS = ("parametric", "realistic")
 
 
