@@ -85,6 +85,13 @@ SECTIONS = (
         ("psf-shift/psf_shift.json",),
     ),
     Section(
+        "docs/science.md",
+        surveys.IMAGE_OFFSETS_BEGIN,
+        surveys.IMAGE_OFFSETS_END,
+        surveys.image_offset_rows,
+        ("centring/classify_image_offsets.json",),
+    ),
+    Section(
         "docs/paper-scale/README.md",
         publish.COST_BEGIN,
         publish.COST_END,
