@@ -672,11 +672,21 @@ def off_centre_cell(folder: Path, method: str) -> str:
     return " / ".join(f"{_pct(value)} ± {_pct(se)}" for value, se in kept)
 
 
+def _recipe(cfg: dict) -> str:
+    """How a bundle's training stamps differ from the paper's (centred, one PSF)."""
+    parts = [
+        name
+        for key, name in (("centring", "off-centre"), ("psf_randomisation", "random PSF"))
+        if cfg["parametric"].get(key)
+    ]
+    return f", trained {' + '.join(parts)}" if parts else ""
+
+
 def _model_name(manifest: dict, link: str) -> str:
     """A bundle's row name: its model kind, and for VGG-16 heads the layer and preprocessing."""
     cfg = manifest["config"]
     if cfg.get("network", {}).get("kind") == "cnn":
-        return f"CNN on the stamps, {_training_stamps(manifest):,} per model ({link})"
+        return f"CNN on the stamps, {_training_stamps(manifest):,} per model{_recipe(cfg)} ({link})"
     layer, preprocessing = cfg["features"].get("layer", "block5_pool"), cfg["features"]["preprocessing"]
     return f"BlendHunter, `{layer}`, `{preprocessing}` ({link})"
 
@@ -772,12 +782,13 @@ def _rule_cost(folder: Path, rules: tuple[str, ...], sigma: float | None) -> tup
     return float(table["seconds"].mean()), float(table["units"].sum() / table["seconds"].sum())
 
 
-def cnn_rows(default: Path, cnn: Path) -> list[str]:
-    """The CNN beside the paper's method on the same stamps (the default campaign's): the
-    side-by-side table, then what one model costs in each bundle (on its own machine)."""
+def cnn_rows(default: Path, cnn: Path, *robust: Path) -> list[str]:
+    """The CNNs beside the paper's method on the same realistic stamps (the default
+    campaign's; `robust`: CNNs trained on other stamps, e.g. off-centre): the side-by-side
+    table, then what one model costs in each bundle (on its own machine)."""
     import json
 
-    lines = side_by_side([default, cnn]) + [""]
+    lines = side_by_side([default, cnn, *robust]) + [""]
     sigma = nearest_trained(pd.read_csv(cnn / "tables" / "per_sigma_summary.csv"), SCALE_SIGMA)
     lines += [
         "| one model at σ 15, 6,400 training stamps | training job (s) | scoring, stamps/s | CPU |",
@@ -785,7 +796,7 @@ def cnn_rows(default: Path, cnn: Path) -> list[str]:
     ]
     for folder, train, score in (
         (default, ("parametric_features", "train_head"), ("realistic_features",)),
-        (cnn, ("train_cnn",), ("predict",)),
+        *((folder, ("train_cnn",), ("predict",)) for folder in (cnn, *robust)),
     ):
         manifest = json.loads((folder / "MANIFEST.json").read_text())
         seconds = sum(_rule_cost(folder, (rule,), sigma)[0] for rule in train)
