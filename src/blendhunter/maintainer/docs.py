@@ -30,10 +30,14 @@ SECTIONS = (
         publish.HEADLINE_BEGIN,
         publish.HEADLINE_END,
         publish.headline_rows,
-        ("docs/reference", "docs/reference-block3_pool", "docs/default-cnn"),
+        ("docs/reference", "docs/reference-block3_pool", "docs/default-cnn", "docs/default-cnn-centring"),
     ),
     Section(
-        "docs/science.md", publish.CNN_BEGIN, publish.CNN_END, publish.cnn_rows, ("default", "default-cnn")
+        "docs/science.md",
+        publish.CNN_BEGIN,
+        publish.CNN_END,
+        publish.cnn_rows,
+        ("default", "default-cnn", "default-cnn-centring"),
     ),
     Section(
         "docs/results.md",
