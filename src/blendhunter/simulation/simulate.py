@@ -248,7 +248,8 @@ def draw_stamp(
 
 def stamp_psf(psf_draw: psf_model.PSFDraw, cfg: dict, kind: str, index: int):
     """The stamp's PSF and its randomisation draw (None without `psf_randomisation`), the
-    draw from a stream of its own, so the galaxies are the same with or without it."""
+    draw from a stream of its own, so the stamp's other draws are unchanged (a galaxy the
+    brightness cut rejects under its new PSF is replaced, as in any set)."""
     spec = cfg[kind].get("psf_randomisation")
     if not spec:
         return psf_model.build(psf_draw, cfg["psf"]), None
