@@ -672,9 +672,11 @@ def off_centre_cell(folder: Path, method: str) -> str:
     return " / ".join(f"{_pct(value)} ± {_pct(se)}" for value, se in kept)
 
 
-def _mean_spread(mean: float, spread: float) -> str:
-    """'mean ± spread'; one model has no spread, so its mean stands alone."""
-    return _pct(mean) if pd.isna(spread) else f"{_pct(mean)} ± {_pct(spread)}"
+def _mean_spread(mean: float, spread: float, n: float) -> str:
+    """'mean ± spread'; one model has no spread, so its binomial s.e. on n stamps, marked."""
+    if pd.isna(spread):
+        return f"{_pct(mean)} ± {_pct(binomial_se(mean, n))} (binomial)"
+    return f"{_pct(mean)} ± {_pct(spread)}"
 
 
 def _recipe(cfg: dict) -> str:
@@ -715,7 +717,8 @@ def side_by_side(folders: list[Path]) -> list[str]:
         real = per_sigma[(per_sigma["dataset"] == "realistic") & (per_sigma["sigma"] == sigma)]
         bh = real[real["method"] == "blendhunter"].set_index("subset")
         cells = [
-            _mean_spread(bh.loc[s, "accuracy_mean"], bh.loc[s, "accuracy_std"]) for s in REPORTED_SUBSETS
+            _mean_spread(bh.loc[s, "accuracy_mean"], bh.loc[s, "accuracy_std"], bh.loc[s, "n_mean"])
+            for s in REPORTED_SUBSETS
         ]
         roc = pd.read_csv(folder / "tables" / "roc_auc.csv")
         heads = roc[
