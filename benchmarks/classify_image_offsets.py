@@ -33,6 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 CONFIGS = (REPO / "config" / "config.yaml", REPO / "config" / "offline.yaml")
 CLOSE = 10.0  # px
+THRESHOLD = 0.5  # the shipped models' p_blend threshold
 
 
 def moved(truth: pd.DataFrame, low: float, high: float, seed: int) -> pd.DataFrame:
@@ -48,20 +49,14 @@ def moved(truth: pd.DataFrame, low: float, high: float, seed: int) -> pd.DataFra
 
 
 def rates(found: pd.DataFrame) -> dict:
-    from blendhunter.evaluation.scores import auc
+    """centring.py's rates (per subset, AUC) of one classify-image output, its shift and flags."""
+    from centring import rates as subset_rates  # benchmarks/ is the script's directory
 
-    truth, blended = found["label"].to_numpy(), found["blended"].to_numpy(bool)
-    close = found["separation"].to_numpy() < CLOSE
-    subsets = {
-        "isolated_kept": (truth == 0, ~blended),
-        "close_found": ((truth == 1) & close, blended),
-        "distant_found": ((truth == 1) & ~close, blended),
-    }
-    out = {"auc": float(auc(truth, found["p_blend"].to_numpy()))}
-    for name, (rows, right) in subsets.items():
-        n = int(rows.sum())
-        rate = float(right[rows].mean())
-        out[name] = {"rate": rate, "se": float(np.sqrt(rate * (1 - rate) / n)), "n": n}
+    # classify-image's `blended` is p_blend >= the model's threshold: 0.5 stands in for it
+    if not (found["blended"] == (found["p_blend"] >= THRESHOLD)).all():
+        raise SystemExit(f"the model's threshold is not {THRESHOLD}: give a shipped model")
+    truth, separation = found["label"].to_numpy(), found["separation"].to_numpy()
+    out = subset_rates(truth, separation, found["p_blend"].to_numpy(), THRESHOLD, CLOSE)
     out["median_shift"] = float(found["shift"].median()) if "shift" in found else None
     out["flagged"] = float((found["flags"].notna() & (found["flags"].astype(str) != "")).mean())
     return out
