@@ -25,7 +25,7 @@ if not layout.is_cnn(config):
     include: "rules/pretraining.smk"
 
 
-include: "rules/centring.smk"
+include: "rules/shifted.smk"
 include: "rules/figures.smk"
 include: "rules/benchmark_rollup.smk"
 

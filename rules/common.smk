@@ -28,7 +28,10 @@ REALISATIONS = layout.realisations(config)
 # The training noise level nearest the realistic set's: gallery, companion figure.
 NEAREST_SIGMA = layout.nearest_level(config)
 PRETRAINING_REALISATIONS = REALISATIONS[: config["pretraining"]["realisations"]]
-RADII = layout.centring_radii(config)  # off-centre sets; none: no centring axis
+CENTRING_SHIFTS = layout.centring_shifts(
+    config
+)  # off-centre sets; none: no centring axis
+PSF_SHIFTS = layout.psf_shifts(config)  # other PSFs; none: no PSF-shift axis
 CONDA_ENV = "../envs/blendhunter.yaml"
 # What each rule's run time scales with (blendhunter.workflow.units), set next to the rule;
 # rules without an entry are fixed-cost. The benchmark roll-up and the cost
@@ -40,7 +43,7 @@ wildcard_constraints:
     sigma=bh_config.SIGMA_WILDCARD,
     realisation=r"[0-9]+",
     chunk=r"[0-9]+",
-    radius=bh_config.SIGMA_WILDCARD,
+    shift=layout.SHIFT_WILDCARD,
     network="|".join(Path(w).stem for w in layout.NETWORK_WEIGHTS.values()),
 
 
@@ -59,7 +62,8 @@ def final_outputs():
     optional = set() if config["pretraining"]["compare_random"] else {"pretraining"}
     # The learning curve and the pre-training ablation study VGG-16 features.
     optional |= {"pretraining", "learning_curve"} if layout.is_cnn(config) else set()
-    optional |= set() if RADII else {"centring"}
+    optional |= set() if CENTRING_SHIFTS else {"centring"}
+    optional |= set() if PSF_SHIFTS else {"psf_shift"}
     outputs += [path for name, path in paths.TABLES.items() if name not in optional]
     outputs += [
         f"{stem}.{ext}"
@@ -108,3 +112,24 @@ def score_figure(name, caption, label):
         subcategory="Scores and calibration",
         labels={"figure": label},
     )
+
+
+def shift_table_inputs(shifts):
+    """A shift table's sets: the realistic set's (the unshifted reference) and each shift's,
+    with SEP's labels and the predictions of the models nearest the realistic set's noise.
+    """
+    return {
+        "realistic_set": paths.REALISTIC_SET,
+        "sep_realistic": paths.SEP_REALISTIC,
+        "bh_realistic": expand(
+            paths.PREDICTIONS_REALISTIC, sigma=NEAREST_SIGMA, realisation=REALISATIONS
+        ),
+        "shifted_sets": expand(paths.SHIFTED_SET, shift=shifts),
+        "sep_shifted": expand(paths.SEP_SHIFTED, shift=shifts),
+        "bh_shifted": expand(
+            paths.PREDICTIONS_SHIFTED,
+            shift=shifts,
+            sigma=NEAREST_SIGMA,
+            realisation=REALISATIONS,
+        ),
+    }

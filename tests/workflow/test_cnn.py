@@ -22,13 +22,13 @@ pytestmark = pytest.mark.slow
 
 CNN = {"network": {"kind": "cnn", "cnn": {"filters": [8, 8, 16], "dense": 16, "max_epochs": 2}}}
 VGG16_RULES = {"vgg16_weights", "vgg16_onnx", "vgg16_int8", "parametric_features", "realistic_features",
-               "offcentre_features", "learning_curve_point", "train_head"}  # fmt: skip
+               "shifted_features", "learning_curve_point", "train_head"}  # fmt: skip
 
 
 def test_a_cnn_campaign_runs_no_vgg16_job(tmp_path):
     configfile = write_config(tmp_path / "config.yaml", make_config(CNN))
     planned = rules_of(dry_run(tmp_path, configfile))
-    assert {"train_cnn", "predict", "predict_offcentre", "centring_table"} <= planned
+    assert {"train_cnn", "predict", "predict_shifted", "centring_table", "psf_shift_table"} <= planned
     assert not planned & VGG16_RULES
 
 

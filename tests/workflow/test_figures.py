@@ -10,7 +10,7 @@ import pytest
 
 from blendhunter.evaluation import learning_curve, metrics
 from blendhunter.maintainer import publish
-from blendhunter.simulation import stamps
+from blendhunter.simulation import psf, stamps
 from blendhunter.workflow import layout
 
 from ..conftest import REPO, make_config, run_snakemake, write_config
@@ -78,12 +78,25 @@ def test_end_to_end_tables_figures_and_report(tmp_path):
     assert (centring[centring["method"] == "blendhunter"]["n_heads"] == n_real).all()
     first = stamps.read_meta(tmp_path / layout.REALISTIC_SET).iloc[: int(centring["n"].max())]
     for radius in cfg["centring_test"]["radii"]:  # the same galaxies, moved
-        moved = stamps.read_meta(tmp_path / layout.OFFCENTRE_SET.format(radius=layout.sigma_label(radius)))
+        moved = stamps.read_meta(tmp_path / layout.SHIFTED_SET.format(shift=f"r{layout.sigma_label(radius)}"))
         for column in ("label", "id1", "id2"):
             assert (moved[column].to_numpy() == first[column].to_numpy()).all(), column
         assert np.allclose(moved["separation"], first["separation"], equal_nan=True)
         offset = np.hypot(moved["x1"] - first["x1"], moved["y1"] - first["y1"])
         assert np.allclose(offset, radius), offset
+
+    psf_shift = pd.read_csv(tmp_path / layout.TABLES["psf_shift"])  # the PSF-shift axis
+    names = [variant["name"] for variant in cfg["psf_shift_test"]["variants"]]
+    assert list(dict.fromkeys(psf_shift["variant"])) == ["recipe", *names]
+    models = psf_shift[(psf_shift["method"] == "blendhunter") & (psf_shift["subset"] == "all")]
+    assert models["auc_mean"].between(0, 1).all() and (models["n_heads"] == n_real).all()
+    assert psf_shift[psf_shift["method"] == "sep"]["auc_mean"].isna().all()
+    for variant in cfg["psf_shift_test"]["variants"]:  # the same galaxies, another PSF
+        redrawn = stamps.read_meta(tmp_path / layout.SHIFTED_SET.format(shift=f"psf-{variant['name']}"))
+        profile = psf.RANDOM_PROFILES.index(variant["psf"]["profiles"][0])
+        assert (redrawn["psf_random_profile"] == profile).all()
+        kept = redrawn["id1"].to_numpy() == first["id1"].to_numpy()[: len(redrawn)]
+        assert kept.mean() > 0.9 and (redrawn["x1"].to_numpy() == first["x1"].to_numpy()).all()
 
     text = publish.summary(tmp_path / "results" / "tables")
     assert "| SEP, failures left out (± binomial s.e.) |" in text and "| SEP failures |" in text

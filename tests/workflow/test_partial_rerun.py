@@ -63,11 +63,11 @@ SHARED = {
     "realistic_set",
     "realistic_features",
     "sep_realistic",
-    "simulate_offcentre_chunk",
-    "merge_offcentre",
-    "offcentre_set",
-    "offcentre_features",
-    "sep_offcentre",
+    "simulate_shifted_chunk",
+    "merge_shifted",
+    "shifted_set",
+    "shifted_features",
+    "sep_shifted",
 }
 
 
@@ -280,9 +280,9 @@ def test_a_run_prefix_reuses_the_campaigns_stamps(workdir, cfg):
     variant = bh_config.merge(cfg, {"run": {"prefix": "variants/b3"}, "features": {"layer": "block3_pool"}})
     result = run_snakemake(workdir, write_config(workdir / "variant.yaml", variant), "--dry-run")
     jobs = scheduled(result.stdout + result.stderr)
-    stamps = {f"simulate_{kind}_chunk" for kind in ("parametric", "realistic", "offcentre")}
-    stamps |= {"merge_parametric", "merge_realistic", "merge_offcentre"}
-    stamps |= {"parametric_set", "realistic_set", "offcentre_set"}
+    stamps = {f"simulate_{kind}_chunk" for kind in ("parametric", "realistic", "shifted")}
+    stamps |= {"merge_parametric", "merge_realistic", "merge_shifted"}
+    stamps |= {"parametric_set", "realistic_set", "shifted_set"}
     assert jobs and not rules_of(jobs) & stamps, jobs
     written = re.findall(r"^\s+(?:output|log|benchmark): (.*)$", result.stdout, flags=re.M)
     paths = [p.strip() for line in written for p in line.split(",")]

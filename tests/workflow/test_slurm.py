@@ -225,7 +225,7 @@ def test_outputs_equal_local_run(runs):
 JOB = re.compile(r"^(?:local)?rule (\w+):$")
 
 
-FEATURE_RULES = {"parametric_features", "realistic_features", "offcentre_features"}  # threads_tensorflow: 2
+FEATURE_RULES = {"parametric_features", "realistic_features", "shifted_features"}  # threads_tensorflow: 2
 TF_RULES = {*FEATURE_RULES, "train_head", "learning_curve_point"}
 
 

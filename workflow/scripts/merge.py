@@ -1,5 +1,5 @@
-"""Rules merge_*: gather the chunks into the noiseless master of a set (an off-centre
-set: the realistic set's first chunks, drawn off centre)."""
+"""Rules merge_*: gather the chunks into the noiseless master of a set (a shifted
+set: the realistic set's first chunks, one thing changed)."""
 
 import logging
 
@@ -11,8 +11,8 @@ from blendhunter.workflow import layout
 
 def main(smk):
     kind, cfg = smk.params.kind, smk.config
-    if getattr(smk.params, "radius", None) is not None:
-        cfg = layout.offcentre_config(cfg, smk.params.radius)
+    if getattr(smk.params, "shift", None) is not None:
+        cfg = layout.shifted_config(cfg, smk.params.shift)
     section = cfg[kind]
     split = section.get("split")  # the realistic set is all test
     labels, codes = splits.labels_and_split(

@@ -1,5 +1,5 @@
-"""Rules simulate_*_chunk, simulate_offcentre_chunk: draw one chunk of noiseless padded
-stamps (an off-centre chunk: the realistic chunk's galaxies, the central one moved)."""
+"""Rules simulate_*_chunk: draw one chunk of noiseless padded stamps (a shifted chunk:
+the realistic chunk's galaxies, their centring or PSF changed)."""
 
 import json
 import logging
@@ -12,8 +12,8 @@ from blendhunter.workflow import layout
 
 def main(smk):
     kind, cfg = smk.params.kind, smk.config
-    if getattr(smk.params, "radius", None) is not None:
-        cfg = layout.offcentre_config(cfg, smk.params.radius)
+    if getattr(smk.params, "shift", None) is not None:
+        cfg = layout.shifted_config(cfg, smk.params.shift)
     manifest = json.loads(open(smk.input.catalogue).read())
     source = simulate.GalaxySource(
         manifest["dir"], manifest["file_name"], simulate.GAL_TYPE[kind], seed=cfg["seed"]

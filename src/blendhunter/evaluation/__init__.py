@@ -8,7 +8,7 @@ figures.
     sep_baseline    the SEP baseline: detect, then label
     learning_curve  heads trained on nested subsets
     pretraining     ImageNet against random VGG-16 weights
-    offcentre       the centring axis: the same galaxies off the centre pixel
+    shifted         the centring and PSF-shift axes: the same galaxies, one thing changed
     plots           every figure, each on a Figure of its own
 """
 
@@ -22,7 +22,7 @@ MODULES = (
     "sep_baseline",
     "learning_curve",
     "pretraining",
-    "offcentre",
+    "shifted",
     "plots",
 )
 # The API, imported on first use: a light import for the Snakefile and the CLI.

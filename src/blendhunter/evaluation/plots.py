@@ -593,19 +593,29 @@ def pretraining(table: pd.DataFrame, sigma: float):
     return fig
 
 
-def centring(table: pd.DataFrame, sigma: float):
+SHIFT_PANELS = {
+    "isolated": "isolated kept isolated",
+    "close": "close blends found",
+    "distant": "distant blends found",
+}
+
+
+def _models(network: str) -> tuple[dict, str]:
+    """The models' line style and name: VGG-16 heads or CNNs trained on the stamps."""
+    if network == "cnn":
+        return {**BH, "label": "CNN"}, "CNNs"
+    return BH, "heads"
+
+
+def centring(table: pd.DataFrame, sigma: float, network: str = "vgg16-head"):
     """Isolated galaxies kept isolated, close and distant blends found, against how far the
-    central galaxy is from the centre pixel: the heads at `sigma` (mean, band: the larger
+    central galaxy is from the centre pixel: the models at `sigma` (mean, band: the larger
     of their spread and the binomial s.e.) and SEP (± binomial s.e.)."""
-    panels = {
-        "isolated": "isolated kept isolated",
-        "close": "close blends found",
-        "distant": "distant blends found",
-    }
+    models, name = _models(network)
     with matplotlib.rc_context(STYLE):
         fig, axes = subplots(1, 3, figsize=(11, 3.8), sharey=True, constrained_layout=True)
-        for ax, (subset, title) in zip(axes, panels.items(), strict=True):
-            for method, style in (("blendhunter", BH), ("sep", SEP)):
+        for ax, (subset, title) in zip(axes, SHIFT_PANELS.items(), strict=True):
+            for method, style in (("blendhunter", models), ("sep", SEP)):
                 rows = table[(table["method"] == method) & (table["subset"] == subset)].sort_values("radius")
                 x, y = rows["radius"].to_numpy(), 100 * rows["accuracy_mean"].to_numpy()
                 err = 100 * np.maximum(rows["accuracy_std"].to_numpy(), rows["se"].to_numpy())
@@ -616,5 +626,40 @@ def centring(table: pd.DataFrame, sigma: float):
             ax.grid(alpha=0.3)
         axes[0].set_ylabel("per cent")
         axes[0].legend(loc="lower left")
-        fig.suptitle(f"Off-centre cutouts: heads trained at {SIGMA} = {_sigma_text(sigma)}, and SEP")
+        fig.suptitle(f"Off-centre cutouts: {name} trained at {SIGMA} = {_sigma_text(sigma)}, and SEP")
+    return fig
+
+
+def psf_shift(table: pd.DataFrame, sigma: float, network: str = "vgg16-head"):
+    """Isolated kept isolated, close and distant blends found, and the models' AUC, on the
+    realistic set's galaxies under each PSF ("recipe": the training PSF): the models at
+    `sigma` (mean, bars: the larger of their spread and the binomial s.e.) and SEP."""
+    models, name = _models(network)
+    variants = list(dict.fromkeys(table["variant"]))
+    x = np.arange(len(variants))
+
+    def rows(method: str, subset: str) -> pd.DataFrame:
+        picked = table[(table["method"] == method) & (table["subset"] == subset)]
+        return picked.set_index("variant").reindex(variants)
+
+    with matplotlib.rc_context(STYLE):
+        fig, axes = subplots(1, 4, figsize=(14, 3.8), constrained_layout=True)
+        for ax, (subset, title) in zip(axes, SHIFT_PANELS.items(), strict=False):
+            for offset, (method, style) in ((-0.1, ("blendhunter", models)), (0.1, ("sep", SEP))):
+                part = rows(method, subset)
+                y = 100 * part["accuracy_mean"].to_numpy()
+                err = 100 * np.maximum(part["accuracy_std"].to_numpy(), part["se"].to_numpy())
+                style = {"color": style["color"], "label": style["label"]}
+                ax.errorbar(x + offset, y, yerr=err, fmt="o", capsize=3, **style)
+            ax.set_title(title)
+            ax.set_ylabel("per cent")
+        auc = rows("blendhunter", "all")
+        axes[3].errorbar(x, auc["auc_mean"], yerr=auc["auc_std"], color=models["color"], fmt="o", capsize=3)
+        axes[3].set_title(f"the {name}' AUC")
+        for ax in axes:
+            ax.set_xticks(x, variants, rotation=30, ha="right")
+            ax.set_xlim(-0.5, len(variants) - 0.5)
+        axes[0].legend(loc="best")
+        trained = f"{name} trained at {SIGMA} = {_sigma_text(sigma)} with the recipe's PSF"
+        fig.suptitle(f"PSF shift: {trained}, and SEP")
     return fig

@@ -21,6 +21,7 @@ from blendhunter.network import engine
 from blendhunter.network.features import INPUT_SIZE
 
 SIGMA_WILDCARD = r"[0-9]+(\.[0-9]+)?"  # the {sigma} wildcard of every output path
+KINDS = ("parametric", "realistic")  # the simulated sets
 
 
 def sigma_label(sigma: float) -> str:
@@ -108,12 +109,17 @@ def _describe(error: jsonschema.ValidationError) -> str:
 def _check_consistency(config: dict) -> list[str]:
     """Rules a JSON schema cannot express."""
     problems = []
-    randomisation = config["parametric"].get("psf_randomisation") or {}
-    for key in ("fwhm_scale", "moffat_beta"):
-        low, high = randomisation.get(key, (0, 0))
-        if low > high:
-            where = f"parametric.psf_randomisation.{key}"
-            problems.append(f"{where}: [{low}, {high}] is not [low, high]; swap them")
+    randomisations = {f"{kind}.psf_randomisation": config[kind].get("psf_randomisation") for kind in KINDS}
+    variants = config["psf_shift_test"]["variants"]
+    randomisations |= {f"psf_shift_test.variants[{i}].psf": v["psf"] for i, v in enumerate(variants)}
+    for where, randomisation in randomisations.items():
+        for key in ("fwhm_scale", "moffat_beta"):
+            low, high = (randomisation or {}).get(key, (0, 0))
+            if low > high:
+                problems.append(f"{where}.{key}: [{low}, {high}] is not [low, high]; swap them")
+    names = [v["name"] for v in variants]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        problems.append(f"psf_shift_test.variants: the name {name!r} is used twice; names label the sets")
     split = config["parametric"]["split"]
     total = split["train"] + split["validation"] + split["test"]
     if abs(total - 1) > 1e-9:

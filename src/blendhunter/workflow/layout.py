@@ -38,13 +38,15 @@ SEP_VALIDATION = "results/sep/validation/sigma{sigma}/real{realisation}.csv"  # 
 METRICS = "results/metrics/sigma{sigma}/real{realisation}.csv"
 SUMMARY = "results/summary/sigma{sigma}.csv"
 LEARNING_CURVE_POINT = "results/learning_curve/sigma{sigma}/real{realisation}/n{n}.csv"
-# The centring axis: the realistic set's first stamps drawn again {radius} px off centre.
-OFFCENTRE_CHUNK = "results/stamps/offcentre/r{radius}/chunks/chunk{chunk}.h5"
-OFFCENTRE_MASTER = "results/stamps/offcentre/r{radius}/noiseless.h5"
-OFFCENTRE_SET = "results/stamps/offcentre/r{radius}/stamps.h5"
-OFFCENTRE_FEATURES = "results/features/offcentre/r{radius}.h5"
-PREDICTIONS_OFFCENTRE = "results/predictions/offcentre/r{radius}/sigma{sigma}/real{realisation}.csv"
-SEP_OFFCENTRE = "results/sep/offcentre/r{radius}.csv"
+# Shifted test sets: the realistic set's first stamps drawn again with one thing changed,
+# {shift} = r<radius> (the central galaxy <radius> px off centre, the centring axis) or
+# psf-<variant> (another PSF, the PSF-shift axis).
+SHIFTED_CHUNK = "results/stamps/shifted/{shift}/chunks/chunk{chunk}.h5"
+SHIFTED_MASTER = "results/stamps/shifted/{shift}/noiseless.h5"
+SHIFTED_SET = "results/stamps/shifted/{shift}/stamps.h5"
+SHIFTED_FEATURES = "results/features/shifted/{shift}.h5"
+PREDICTIONS_SHIFTED = "results/predictions/shifted/{shift}/sigma{sigma}/real{realisation}.csv"
+SEP_SHIFTED = "results/sep/shifted/{shift}.csv"
 MODEL_FILES = {
     "head": training.HEAD_FILE,
     "metadata": training.METADATA_FILE,
@@ -67,6 +69,7 @@ TABLES = {
     "combination": "results/tables/combination.csv",
     "combination_summary": "results/tables/combination_summary.csv",
     "centring": "results/tables/centring.csv",
+    "psf_shift": "results/tables/psf_shift.csv",
 }
 FIGURES = {
     "separation": "results/figures/accuracy_vs_separation",
@@ -81,6 +84,7 @@ FIGURES = {
     "purity": "results/figures/purity_realistic",
     "pretraining": "results/figures/pretraining",
     "centring": "results/figures/centring",
+    "psf_shift": "results/figures/psf_shift",
 }
 FIGURE_FORMATS = ("png", "pdf")
 BENCHMARKS = "results/benchmarks.csv"
@@ -111,9 +115,9 @@ SHARED_PATHS = frozenset(
         "REALISTIC_CHUNK",
         "REALISTIC_MASTER",
         "REALISTIC_SET",
-        "OFFCENTRE_CHUNK",
-        "OFFCENTRE_MASTER",
-        "OFFCENTRE_SET",
+        "SHIFTED_CHUNK",
+        "SHIFTED_MASTER",
+        "SHIFTED_SET",
     ]
 )
 SHARED_STAGES = frozenset(["simulate", "resources"])  # their logs and benchmarks too
@@ -162,7 +166,7 @@ class Run:
         return [self.reroot(path) for path in learning_curve_points(config)]
 
     def scored(self, config: dict, name: str, prefix: str = "") -> dict:
-        """What a model reads to score one set (parametric, realistic, offcentre): its
+        """What a model reads to score one set (parametric, realistic, shifted): its
         VGG-16 features for a head, its stamps (and their noiseless master) for a CNN;
         input names start with `prefix`."""
         stem = name.upper()
@@ -285,31 +289,50 @@ def learning_curve_points(config: dict) -> list[str]:
     ]
 
 
-def centring_radii(config: dict) -> list[str]:
-    """The {radius} labels of the off-centre sets (none: the centring axis is off)."""
-    return [sigma_label(r) for r in config["centring_test"]["radii"]]
+CENTRING_SHIFT, PSF_SHIFT = "r", "psf-"  # the {shift} label's prefix: the axis it belongs to
+SHIFT_WILDCARD = r"(r[0-9]+(\.[0-9]+)?|psf-[a-z0-9][a-z0-9_.]*)"
 
 
-def offcentre_chunks(config: dict) -> list[int]:
-    """The realistic set's chunks an off-centre set redraws: those holding its first
-    centring_test.n_stamps stamps (whole chunks, so each stamp is drawn as in the set)."""
-    n = min(config["centring_test"]["n_stamps"], config["realistic"]["n_stamps"])
+def centring_shifts(config: dict) -> list[str]:
+    """The {shift} labels of the off-centre sets, r<radius> (none: no centring axis)."""
+    return [CENTRING_SHIFT + sigma_label(r) for r in config["centring_test"]["radii"]]
+
+
+def psf_shifts(config: dict) -> list[str]:
+    """The {shift} labels of the PSF-shift sets, psf-<variant> (none: no PSF-shift axis)."""
+    return [PSF_SHIFT + variant["name"] for variant in config["psf_shift_test"]["variants"]]
+
+
+def shift_section(config: dict, shift: str) -> dict:
+    """The config block of the axis a {shift} label belongs to."""
+    return config["psf_shift_test" if shift.startswith(PSF_SHIFT) else "centring_test"]
+
+
+def shifted_chunks(config: dict, shift: str) -> list[int]:
+    """The realistic set's chunks a shifted set redraws: those holding its first n_stamps
+    stamps (whole chunks, so each stamp is drawn as in the set)."""
+    n = min(shift_section(config, shift)["n_stamps"], config["realistic"]["n_stamps"])
     bounds = chunk_bounds(config["realistic"]["n_stamps"], config["realistic"]["chunk_size"])
     return [i for i, (start, _) in enumerate(bounds) if start < n]
 
 
-def offcentre_stamps(config: dict) -> int:
-    """How many stamps an off-centre set holds (its chunks' stamps)."""
+def shifted_stamps(config: dict, shift: str) -> int:
+    """How many stamps a shifted set holds (its chunks' stamps)."""
     bounds = chunk_bounds(config["realistic"]["n_stamps"], config["realistic"]["chunk_size"])
-    return bounds[offcentre_chunks(config)[-1]][1]
+    return bounds[shifted_chunks(config, shift)[-1]][1]
 
 
-def offcentre_config(config: dict, radius: str) -> dict:
-    """The config an off-centre set is drawn with: the realistic set's, its central galaxy
-    `radius` px off the centre pixel in a random direction."""
+def shifted_config(config: dict, shift: str) -> dict:
+    """The config a shifted set is drawn with: the realistic set's, with its central galaxy
+    off the centre pixel by the radius in a random direction (r<radius>), or every stamp's
+    PSF drawn from the variant's `psf_randomisation` block (psf-<variant>)."""
     from blendhunter.workflow.config import merge
 
-    return merge(config, {"realistic": {"centring": {"radius": float(radius)}}})
+    if shift.startswith(PSF_SHIFT):
+        name = shift.removeprefix(PSF_SHIFT)
+        (variant,) = [v for v in config["psf_shift_test"]["variants"] if v["name"] == name]
+        return merge(config, {"realistic": {"psf_randomisation": variant["psf"]}})
+    return merge(config, {"realistic": {"centring": {"radius": float(shift.removeprefix(CENTRING_SHIFT))}}})
 
 
 def training_settings(config: dict, sigma: str) -> dict:

@@ -50,8 +50,8 @@ def realistic_stamps(config, wildcards, epochs=None) -> float:
     return float(config["realistic"]["n_stamps"])
 
 
-def offcentre_stamps(config, wildcards, epochs=None) -> float:
-    return float(layout.offcentre_stamps(config))
+def shifted_stamps(config, wildcards, epochs=None) -> float:
+    return float(layout.shifted_stamps(config, wildcards["shift"]))
 
 
 def pretraining_realistic_stamps(config, wildcards, epochs=None) -> float:

@@ -45,7 +45,7 @@ def test_no_path_is_typed_in_a_rule():
 def test_a_run_prefix_moves_every_output_but_the_shared_stamps():
     run = layout.Run(make_config({"run": {"prefix": "variants/x"}}))
     assert run.PARAMETRIC_SET == layout.PARAMETRIC_SET and run.REALISTIC_MASTER == layout.REALISTIC_MASTER
-    assert run.OFFCENTRE_SET == layout.OFFCENTRE_SET
+    assert run.SHIFTED_SET == layout.SHIFTED_SET
     assert run.MODEL_DIR == "results/variants/x/models/sigma{sigma}/real{realisation}"
     assert run.TABLES["per_sigma"] == "results/variants/x/tables/per_sigma_summary.csv"
     assert run.log("train/sigma5_real0") == "results/variants/x/logs/train/sigma5_real0.log"
@@ -80,7 +80,7 @@ def test_a_campaign_of_its_own_moves_its_stamps_too(tmp_path, monkeypatch):
     cfg = make_config({"run": {"prefix": "surveys/hsc-i", "own_stamps": True}})
     run = layout.Run(cfg)
     assert run.PARAMETRIC_SET == "results/surveys/hsc-i/stamps/parametric/sigma{sigma}/real{realisation}.h5"
-    assert run.OFFCENTRE_SET.startswith("results/surveys/hsc-i/stamps/")
+    assert run.SHIFTED_SET.startswith("results/surveys/hsc-i/stamps/")
     benchmark = run.benchmark("simulate/realistic_set")
     assert benchmark == "results/surveys/hsc-i/benchmarks/simulate/realistic_set.tsv"
     int8 = bh_config.merge(cfg, {"features": {"precision": "int8"}})

@@ -1,4 +1,4 @@
-"""Rule predict_offcentre: one model's blend probabilities on an off-centre set."""
+"""Rule predict_shifted: one model's blend probabilities on a shifted set."""
 
 from blendhunter.logs import run
 from blendhunter.network import features, models
