@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +30,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+
+from blendhunter.network import machine
 
 WORK = Path("work/psf_shift")
 DOCS = Path("docs/psf-shift")
@@ -137,7 +138,7 @@ def score(args) -> None:
     from blendhunter.evaluation.scores import auc
     from blendhunter.simulation.stamps import StampSet
 
-    result = {"n_stamps": None, "variants": {}, "machine": platform.processor() or platform.machine()}
+    result = {"n_stamps": None, "variants": {}, "machine": machine.cpu_info()}
     models = {**{name: name for name in MODELS}, **dict(args.model)}
     for name, psf in variants().items():
         where = paths(name)
