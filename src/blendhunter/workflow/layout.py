@@ -204,6 +204,9 @@ def check_shared_stamps(config: dict) -> None:
         for kind, path in (("parametric", PARAMETRIC_MASTER), ("realistic", REALISTIC_MASTER))
     ]
     checks.append(("realistic", REALISTIC_SET, "sigma", float(config["realistic"]["sigma"])))
+    for shift in centring_shifts(config) + psf_shifts(config):  # a variant of that name changed
+        expected = digest(simulation_section(shifted_config(config, shift), "realistic"))
+        checks.append((f"{shift} realistic", SHIFTED_MASTER.format(shift=shift), "config_sha256", expected))
     for kind, path, key, expected in checks:
         try:
             with h5py.File(path, "r") as handle:

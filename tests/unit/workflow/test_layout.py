@@ -71,6 +71,26 @@ def test_a_run_prefix_refuses_stamps_drawn_from_another_simulation(tmp_path, mon
     layout.check_shared_stamps(bh_config.merge(cfg, {"run": {"prefix": None}, "seed": cfg["seed"] + 1}))
 
 
+def test_a_run_prefix_refuses_a_shifted_set_drawn_with_another_psf(tmp_path, monkeypatch):
+    """A variant whose PSF-shift variant of the same name has another PSF would overwrite
+    the campaign's shifted set: an error naming it; the same variant passes."""
+    import h5py
+
+    monkeypatch.chdir(tmp_path)
+    cfg = make_config({"run": {"prefix": "variants/x"}})
+    (shift,) = layout.psf_shifts(cfg)[:1]
+    master = Path(layout.SHIFTED_MASTER.format(shift=shift))
+    master.parent.mkdir(parents=True)
+    with h5py.File(master, "w") as handle:
+        section = bh_config.simulation_section(layout.shifted_config(cfg, shift), "realistic")
+        handle.attrs["config_sha256"] = bh_config.digest(section)
+    layout.check_shared_stamps(cfg)
+    variants = [dict(v) for v in cfg["psf_shift_test"]["variants"]]
+    variants[0]["psf"] = {**variants[0]["psf"], "fwhm_scale": [2.0, 2.0]}
+    with pytest.raises(ConfigError, match=f"{shift} realistic simulation"):
+        layout.check_shared_stamps(bh_config.merge(cfg, {"psf_shift_test": {"variants": variants}}))
+
+
 def test_a_campaign_of_its_own_moves_its_stamps_too(tmp_path, monkeypatch):
     """run.own_stamps (a survey's layer): every path under the prefix, stamps, simulation
     logs and int8 calibration input included, and no check against results/stamps/."""
