@@ -45,6 +45,7 @@ AGGREGATES = {
     "sep_comparison",
     "combination",
     "centring_table",
+    "psf_shift_table",
     "all",
 }
 
