@@ -674,8 +674,9 @@ def off_centre_cell(folder: Path, method: str) -> str:
 
 def psf_shift_cell(folder: Path, method: str) -> str:
     """Under PSF shift, the worst variant's AUC (models only) and share of isolated galaxies
-    called blended (± the larger of spread and binomial s.e.), from the bundle's PSF-shift
-    table; '-' for a bundle made before the workflow measured it."""
+    called blended (± the larger of spread and binomial s.e.; the training PSF's on the
+    same galaxies in brackets), from the bundle's PSF-shift table; '-' for a bundle made
+    before the workflow measured it."""
     from blendhunter.evaluation.shifted import worst_shift
 
     path = folder / "tables" / "psf_shift.csv"
@@ -683,7 +684,7 @@ def psf_shift_cell(folder: Path, method: str) -> str:
         return "-"
     worst = worst_shift(pd.read_csv(path), method)
     auc = f"{worst['auc']:.3f}" if method != "sep" else "-"
-    return f"{auc} / {_pct(worst['fpr'])} ± {_pct(worst['fpr_se'])}"
+    return f"{auc} / {_pct(worst['fpr'])} ± {_pct(worst['fpr_se'])} ({_pct(worst['reference_fpr'])})"
 
 
 def _mean_spread(mean: float, spread: float, n: float) -> str:
@@ -721,7 +722,7 @@ def side_by_side(folders: list[Path]) -> list[str]:
     lines = [
         "| realistic set, heads at the σ nearest its own | all | close | distant | isolated | AUC "
         "| close at SEP's FPR | distant at SEP's FPR | isolated kept at 1 px / 2 px off "
-        "| PSF shift: lowest AUC / most isolated called blended |",
+        "| PSF shift: lowest AUC / most isolated called blended (training PSF's) |",
         "|---" * 10 + "|",
     ]
     sep_row = ""

@@ -53,6 +53,7 @@ def test_a_psf_shift_table_against_hand_computed_values(tmp_path):
     worst = shifted.worst_shift(table)
     assert worst["auc_variant"] == "kolmogorov" and worst["fpr"] == pytest.approx(0.5)
     assert worst["fpr_se"] == pytest.approx(math.sqrt(0.125))  # the spread, larger than the s.e.
+    assert worst["reference_fpr"] == pytest.approx(0.25)  # model a twice: 1 of 4 called blended
 
 
 def test_shift_labels_name_their_axis():
