@@ -28,10 +28,9 @@ REALISATIONS = layout.realisations(config)
 # The training noise level nearest the realistic set's: gallery, companion figure.
 NEAREST_SIGMA = layout.nearest_level(config)
 PRETRAINING_REALISATIONS = REALISATIONS[: config["pretraining"]["realisations"]]
-CENTRING_SHIFTS = layout.centring_shifts(
-    config
-)  # off-centre sets; none: no centring axis
-PSF_SHIFTS = layout.psf_shifts(config)  # other PSFs; none: no PSF-shift axis
+# The shifted test sets of each axis (none: that axis is off)
+CENTRING_SHIFTS = layout.centring_shifts(config)
+PSF_SHIFTS = layout.psf_shifts(config)
 CONDA_ENV = "../envs/blendhunter.yaml"
 # What each rule's run time scales with (blendhunter.workflow.units), set next to the rule;
 # rules without an entry are fixed-cost. The benchmark roll-up and the cost

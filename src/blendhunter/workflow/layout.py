@@ -15,7 +15,7 @@ import re
 from blendhunter.errors import ConfigError
 from blendhunter.network import engine, features, training
 from blendhunter.simulation.splits import chunk_bounds
-from blendhunter.workflow.config import sigma_label
+from blendhunter.workflow.config import SIGMA_WILDCARD, sigma_label
 
 # Output layout (one place). {sigma} is formatted by sigma_label.
 RESULTS = "results"
@@ -293,7 +293,7 @@ def learning_curve_points(config: dict) -> list[str]:
 
 
 CENTRING_SHIFT, PSF_SHIFT = "r", "psf-"  # the {shift} label's prefix: the axis it belongs to
-SHIFT_WILDCARD = r"(r[0-9]+(\.[0-9]+)?|psf-[a-z0-9][a-z0-9_.]*)"
+SHIFT_WILDCARD = rf"({CENTRING_SHIFT}{SIGMA_WILDCARD}|{PSF_SHIFT}[a-z0-9][a-z0-9_.]*)"
 
 
 def centring_shifts(config: dict) -> list[str]:
