@@ -29,6 +29,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from blendhunter.evaluation import scores
 from blendhunter.io import atomic_path, reading
 
 REPORTED_SUBSETS = ("all", "close", "distant", "isolated")  # the subsets every summary reports
@@ -349,3 +350,21 @@ def accuracy_vs_companion(meta, truth, predicted, test_sigma: float, **ids) -> p
 def nearest_sigma(sigmas, target: float) -> str:
     """The sigma label closest to `target` (ties: the smaller)."""
     return min(sigmas, key=lambda s: (abs(float(s) - float(target)), float(s)))
+
+
+def predicted_rows(truth: pd.DataFrame, path) -> pd.DataFrame:
+    """The rows of a predictions (or SEP labels) file for the stamps of `truth`, in its order."""
+    table = read_labels(path)
+    return aligned_rows(truth, table[table["index"].isin(truth.index)], str(path))
+
+
+def subset_rows(truth: pd.DataFrame, path, close: float, scored: bool = True, **ids) -> pd.DataFrame:
+    """Accuracy per reported subset (and AUC on 'all', for scored predictions) of one file."""
+    frame = predicted_rows(truth, path)
+    table = evaluate(truth, encode(frame["label"].to_numpy()), close, **ids)
+    table = table[table["subset"].isin(REPORTED_SUBSETS)].copy()
+    auc = math.nan
+    if scored:
+        auc = scores.auc(truth["truth"].to_numpy(), frame["p_blend"].to_numpy(dtype=float))
+    table["auc"] = [auc if s == "all" else math.nan for s in table["subset"]]
+    return table

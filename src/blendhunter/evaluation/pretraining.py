@@ -13,7 +13,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from blendhunter.evaluation import metrics, scores
+from blendhunter.evaluation import metrics
+from blendhunter.evaluation.metrics import subset_rows
 from blendhunter.simulation.splits import members
 from blendhunter.simulation.stamps import read_meta
 
@@ -35,24 +36,6 @@ def truth_of(stamps, split: str | None = None, first: int | None = None) -> pd.D
     if split is not None:
         return metrics.truth_frame(meta, members(meta, split))
     return metrics.truth_frame(meta, np.arange(min(first or len(meta), len(meta))))
-
-
-def predicted(truth: pd.DataFrame, path) -> pd.DataFrame:
-    """The rows of a predictions (or SEP labels) file for the stamps of `truth`, in its order."""
-    table = metrics.read_labels(path)
-    return metrics.aligned_rows(truth, table[table["index"].isin(truth.index)], str(path))
-
-
-def subset_rows(truth: pd.DataFrame, path, close: float, scored: bool = True, **ids) -> pd.DataFrame:
-    """Accuracy per reported subset (and AUC on 'all', for scored predictions) of one file."""
-    frame = predicted(truth, path)
-    table = metrics.evaluate(truth, metrics.encode(frame["label"].to_numpy()), close, **ids)
-    table = table[table["subset"].isin(metrics.REPORTED_SUBSETS)].copy()
-    auc = math.nan
-    if scored:
-        auc = scores.auc(truth["truth"].to_numpy(), frame["p_blend"].to_numpy(dtype=float))
-    table["auc"] = [auc if s == "all" else math.nan for s in table["subset"]]
-    return table
 
 
 def ablation_table(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import pandas as pd
 
 from blendhunter.evaluation.comparison import binomial_se
-from blendhunter.evaluation.pretraining import subset_rows
+from blendhunter.evaluation.metrics import subset_rows
 
 # Each axis: the column naming a shift, and the unshifted reference's value in it
 AXES = {"centring": ("radius", 0.0), "psf_shift": ("variant", "recipe")}
