@@ -200,6 +200,7 @@ rule centring_table:
         realisations=REALISATIONS,
         sigma=NEAREST_SIGMA,
         network=config["network"]["kind"],
+        recipe=layout.training_recipe(config),
         close_separation=config["stamp"]["close_separation"],
     script:
         "../workflow/scripts/shift_table.py"
@@ -233,6 +234,7 @@ rule psf_shift_table:
         realisations=REALISATIONS,
         sigma=NEAREST_SIGMA,
         network=config["network"]["kind"],
+        recipe=layout.training_recipe(config),
         close_separation=config["stamp"]["close_separation"],
     script:
         "../workflow/scripts/shift_table.py"

@@ -31,7 +31,8 @@ def main(smk):
         kept, se = shifted.isolated_kept(table, value, key=key)
         logging.getLogger(__name__).info("%s %s: isolated kept %.3f ± %.3f", key, value, kept, se)
     figure = plots.centring if params.axis == "centring" else plots.psf_shift
-    plots.save(figure(table, float(params.sigma), params.network), [smk.output.png, smk.output.pdf])
+    drawn = figure(table, float(params.sigma), params.network, params.recipe)
+    plots.save(drawn, [smk.output.png, smk.output.pdf])
 
 
 run(main, snakemake)  # noqa: F821

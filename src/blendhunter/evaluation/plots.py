@@ -607,7 +607,12 @@ def _models(network: str) -> tuple[dict, str]:
     return BH, "heads"
 
 
-def centring(table: pd.DataFrame, sigma: float, network: str = "vgg16-head"):
+def _trained_on(recipe, usual: str) -> str:
+    """How the models' training stamps differ from the paper's (layout.training_recipe)."""
+    return f"on {' + '.join(recipe)} stamps" if recipe else usual
+
+
+def centring(table: pd.DataFrame, sigma: float, network: str = "vgg16-head", recipe=()):
     """Isolated galaxies kept isolated, close and distant blends found, against how far the
     central galaxy is from the centre pixel: the models at `sigma` (mean, band: the larger
     of their spread and the binomial s.e.) and SEP (± binomial s.e.)."""
@@ -626,11 +631,13 @@ def centring(table: pd.DataFrame, sigma: float, network: str = "vgg16-head"):
             ax.grid(alpha=0.3)
         axes[0].set_ylabel("per cent")
         axes[0].legend(loc="lower left")
-        fig.suptitle(f"Off-centre cutouts: {name} trained at {SIGMA} = {_sigma_text(sigma)}, and SEP")
+        usual = "on centred stamps"
+        trained = f"{name} trained at {SIGMA} = {_sigma_text(sigma)} {_trained_on(recipe, usual)}"
+        fig.suptitle(f"Off-centre cutouts: {trained}, and SEP")
     return fig
 
 
-def psf_shift(table: pd.DataFrame, sigma: float, network: str = "vgg16-head"):
+def psf_shift(table: pd.DataFrame, sigma: float, network: str = "vgg16-head", recipe=()):
     """Isolated kept isolated, close and distant blends found, and the models' AUC, on the
     realistic set's galaxies under each PSF ("recipe": the training PSF): the models at
     `sigma` (mean, bars: the larger of their spread and the binomial s.e.) and SEP."""
@@ -660,6 +667,7 @@ def psf_shift(table: pd.DataFrame, sigma: float, network: str = "vgg16-head"):
             ax.set_xticks(x, variants, rotation=30, ha="right")
             ax.set_xlim(-0.5, len(variants) - 0.5)
         axes[0].legend(loc="best")
-        trained = f"{name} trained at {SIGMA} = {_sigma_text(sigma)} with the recipe's PSF"
+        usual = "with the recipe's PSF"
+        trained = f"{name} trained at {SIGMA} = {_sigma_text(sigma)} {_trained_on(recipe, usual)}"
         fig.suptitle(f"PSF shift: {trained}, and SEP")
     return fig

@@ -696,11 +696,9 @@ def _mean_spread(mean: float, spread: float, n: float) -> str:
 
 def _recipe(cfg: dict) -> str:
     """How a bundle's training stamps differ from the paper's (centred, one PSF)."""
-    parts = [
-        name
-        for key, name in (("centring", "off-centre"), ("psf_randomisation", "random PSF"))
-        if cfg["parametric"].get(key)
-    ]
+    from blendhunter.workflow.layout import training_recipe
+
+    parts = training_recipe(cfg)
     return f", trained {' + '.join(parts)}" if parts else ""
 
 

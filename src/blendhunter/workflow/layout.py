@@ -189,6 +189,13 @@ def is_cnn(config: dict) -> bool:
     return config["network"]["kind"] == "cnn"
 
 
+def training_recipe(config: dict) -> list[str]:
+    """How a campaign's training stamps differ from the paper's (centred, one PSF): the
+    words its figures and the README's rows use."""
+    differences = (("centring", "off-centre"), ("psf_randomisation", "random PSF"))
+    return [name for key, name in differences if config["parametric"].get(key)]
+
+
 def check_shared_stamps(config: dict) -> None:
     """A run prefix reuses the stamps in results/stamps/: an error, before any job, if they
     were drawn from another simulation (a rerun would overwrite the campaign's)."""

@@ -158,3 +158,29 @@ def test_figures_cope_with_empty_subsets(tables, tmp_path):
     plots.save(plots.confusion(realistic, 14.5), tmp_path / "c.png")
     assert_image(tmp_path / "r.png")
     assert_image(tmp_path / "c.png")
+
+
+def shift_table(key, values):
+    """A shifted-sets table (evaluation.shifted.shift_table's columns) of made-up rates."""
+    rows = [
+        {key: v, "method": m, "subset": s, "accuracy_mean": 0.9, "accuracy_std": 0.01, "se": 0.02}
+        | {"auc_mean": 0.98 if m == "blendhunter" and s == "all" else math.nan, "auc_std": 0.001}
+        for v in values
+        for m in ("blendhunter", "sep")
+        for s in ("all", *plots.SHIFT_PANELS)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_shift_figures_say_how_the_models_training_stamps_differ(tmp_path):
+    centring = shift_table("radius", [0.0, 1.0, 2.0])
+    psf = shift_table("variant", ["recipe", "fwhm0.85"])
+    assert "on centred stamps" in plots.centring(centring, 15.0)._suptitle.get_text()
+    assert "with the recipe's PSF" in plots.psf_shift(psf, 15.0)._suptitle.get_text()
+    recipe = ["off-centre", "random PSF"]
+    title = plots.psf_shift(psf, 15.0, "cnn", recipe)._suptitle.get_text()
+    assert "CNNs trained at" in title and "on off-centre + random PSF stamps" in title
+    title = plots.centring(centring, 15.0, "cnn", recipe)._suptitle.get_text()
+    assert "on off-centre + random PSF stamps" in title
+    plots.save(plots.psf_shift(psf, 15.0, "cnn", recipe), [tmp_path / "psf_shift.png"])
+    assert_image(tmp_path / "psf_shift.png")

@@ -124,3 +124,12 @@ def test_realisations_are_a_count_or_a_list():
     # a CNN run draws no learning curve, so its realisation need not be trained
     cnn = make_config({"parametric": {"realisations": [1, 2]}, "network": {"kind": "cnn"}})
     assert layout.realisations(cnn) == [1, 2]
+
+
+def test_training_recipe_names_how_the_training_stamps_differ_from_the_papers():
+    assert layout.training_recipe(make_config()) == []
+    centring = {"parametric": {"centring": {"subpixel": True, "sigma": 1.0, "max": 3.0}}}
+    assert layout.training_recipe(make_config(centring)) == ["off-centre"]
+    randomised = {"profiles": ["moffat"], "fwhm_scale": [0.8, 1.2], "moffat_beta": [2.0, 5.0]}
+    psf = {"parametric": {"psf_randomisation": randomised}}
+    assert layout.training_recipe(make_config(centring, psf)) == ["off-centre", "random PSF"]
