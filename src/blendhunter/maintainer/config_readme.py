@@ -34,7 +34,8 @@ def _resolve(node: dict, root: dict) -> dict:
 
 def _accepts(node: dict) -> str:
     if "enum" in node:
-        return ", ".join(f"`{v}`" for v in node["enum"])
+        yaml_spelling = (str(v).lower() if isinstance(v, bool) else v for v in node["enum"])
+        return ", ".join(f"`{v}`" for v in yaml_spelling)
     kinds = node.get("type", "")
     kinds = " or ".join(kinds) if isinstance(kinds, list) else kinds
     bounds = [

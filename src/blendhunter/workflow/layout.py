@@ -107,20 +107,32 @@ COSMOS_DOWNLOAD = "resources/cosmos_download"
 
 # Shared by every run prefix: the stamps depend on the simulation only (checked by
 # check_shared_stamps), and so do the inputs' jobs; everything else is the run's own.
-SHARED_PATHS = frozenset(
-    [
-        "PARAMETRIC_CHUNK",
-        "PARAMETRIC_MASTER",
-        "PARAMETRIC_SET",
-        "REALISTIC_CHUNK",
-        "REALISTIC_MASTER",
-        "REALISTIC_SET",
-        "SHIFTED_CHUNK",
-        "SHIFTED_MASTER",
-        "SHIFTED_SET",
-    ]
-)
+# Each belongs to a kind of stamps, which run.own_stamps may make the run's own.
+SHARED_PATHS = {
+    "PARAMETRIC_CHUNK": "parametric",
+    "PARAMETRIC_MASTER": "parametric",
+    "PARAMETRIC_SET": "parametric",
+    "REALISTIC_CHUNK": "realistic",
+    "REALISTIC_MASTER": "realistic",
+    "REALISTIC_SET": "realistic",
+    "SHIFTED_CHUNK": "realistic",  # the realistic set redrawn
+    "SHIFTED_MASTER": "realistic",
+    "SHIFTED_SET": "realistic",
+}
 SHARED_STAGES = frozenset(["simulate", "resources"])  # their logs and benchmarks too
+# run.own_stamps: the kinds a run draws under its prefix
+OWN_KINDS = {
+    True: frozenset(["parametric", "realistic", "resources"]),
+    "parametric": frozenset(["parametric"]),
+}
+
+
+def _stage_kind(name: str) -> str:
+    """The kind of stamps a shared stage's job ("<stage>/<job>") belongs to."""
+    stage, job = name.split("/", 1)
+    if stage == "resources":
+        return "resources"
+    return "parametric" if "parametric" in job else "realistic"
 
 
 class Run:
@@ -131,8 +143,9 @@ class Run:
         run = config.get("run") or {}
         prefix = run.get("prefix")
         self.root = f"{RESULTS}/{prefix}" if prefix else RESULTS
-        # A campaign of its own beside another (a survey's layer): its stamps too.
-        self.own_stamps = bool(prefix and run.get("own_stamps"))
+        # A campaign of its own beside another (a survey's layer): its stamps too; or a
+        # variant's own training stamps, sharing the campaign's test sets.
+        self.owned = OWN_KINDS.get(run.get("own_stamps"), frozenset()) if prefix else frozenset()
 
     def reroot(self, path: str) -> str:
         if not path.startswith(f"{RESULTS}/"):
@@ -143,7 +156,7 @@ class Run:
         if not name.isupper() or name not in globals():
             raise AttributeError(name)
         value = globals()[name]
-        if name in SHARED_PATHS and not self.own_stamps:
+        if name in SHARED_PATHS and SHARED_PATHS[name] not in self.owned:
             return value
         if isinstance(value, dict):
             return {key: self.reroot(path) for key, path in value.items()}
@@ -151,7 +164,7 @@ class Run:
 
     def _stage_path(self, kind: str, name: str, suffix: str) -> str:
         path = f"{RESULTS}/{kind}/{name}.{suffix}"
-        shared = name.split("/", 1)[0] in SHARED_STAGES and not self.own_stamps
+        shared = name.split("/", 1)[0] in SHARED_STAGES and _stage_kind(name) not in self.owned
         return path if shared else self.reroot(path)
 
     def log(self, name: str) -> str:
@@ -204,7 +217,7 @@ def check_shared_stamps(config: dict) -> None:
     from blendhunter.workflow.config import digest, simulation_section
 
     run = Run(config)
-    if run.root == RESULTS or run.own_stamps:
+    if run.root == RESULTS:
         return
     checks = [
         (kind, path, "config_sha256", digest(simulation_section(config, kind)))
@@ -215,6 +228,8 @@ def check_shared_stamps(config: dict) -> None:
         expected = digest(simulation_section(shifted_config(config, shift), "realistic"))
         checks.append((f"{shift} realistic", SHIFTED_MASTER.format(shift=shift), "config_sha256", expected))
     for kind, path, key, expected in checks:
+        if kind.split()[-1] in run.owned:
+            continue  # drawn under the prefix
         try:
             with h5py.File(path, "r") as handle:
                 found = handle.attrs.get(key)

@@ -112,6 +112,27 @@ def test_a_campaign_of_its_own_moves_its_stamps_too(tmp_path, monkeypatch):
     layout.check_shared_stamps(cfg)
 
 
+def test_a_variant_may_own_only_its_training_stamps(tmp_path, monkeypatch):
+    """run.own_stamps: parametric (a variant drawing its training stamps otherwise): those
+    and their simulation logs under the prefix, unchecked; the test sets shared, checked."""
+    import h5py
+
+    monkeypatch.chdir(tmp_path)
+    cfg = make_config({"run": {"prefix": "variants/x", "own_stamps": "parametric"}})
+    run = layout.Run(cfg)
+    assert run.PARAMETRIC_MASTER == "results/variants/x/stamps/parametric/noiseless.h5"
+    assert run.REALISTIC_SET == layout.REALISTIC_SET and run.SHIFTED_SET == layout.SHIFTED_SET
+    assert run.log("simulate/merge_parametric") == "results/variants/x/logs/simulate/merge_parametric.log"
+    assert run.log("simulate/realistic_set") == "results/logs/simulate/realistic_set.log"
+    assert run.log("resources/vgg16_weights") == "results/logs/resources/vgg16_weights.log"
+    for path in (layout.PARAMETRIC_MASTER, layout.REALISTIC_MASTER):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with h5py.File(path, "w") as handle:
+            handle.attrs["config_sha256"] = "another campaign's"
+    with pytest.raises(ConfigError, match="another realistic simulation"):
+        layout.check_shared_stamps(cfg)
+
+
 def test_realisations_are_a_count_or_a_list():
     assert layout.realisations(make_config({"parametric": {"realisations": 3}})) == [0, 1, 2]
     chosen = make_config({"parametric": {"realisations": [2, 1]}, "learning_curve": {"realisation": 1}})
