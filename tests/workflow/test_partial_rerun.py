@@ -292,3 +292,17 @@ def test_a_run_prefix_reuses_the_campaigns_stamps(workdir, cfg):
         p for p in results if not p.startswith(("results/logs/resources/", "results/benchmarks/resources/"))
     ]
     assert own and [p for p in own if not p.startswith("results/variants/b3/")] == []
+
+
+def test_a_variant_drawing_its_own_training_stamps_shares_the_test_sets(workdir, cfg):
+    """run.own_stamps: parametric with off-centre training stamps: the training stamps are
+    drawn under the prefix, none of the realistic or shifted sets' jobs run again."""
+    centring = {"centring": {"subpixel": True, "sigma": 1.0, "max": 3.0}}
+    layer = {"run": {"prefix": "variants/offc", "own_stamps": "parametric"}, "parametric": centring}
+    variant = write_config(workdir / "variant.yaml", bh_config.merge(cfg, layer))
+    result = run_snakemake(workdir, variant, "--dry-run")
+    rules = rules_of(scheduled(result.stdout + result.stderr))
+    assert {"simulate_parametric_chunk", "merge_parametric", "parametric_set"} <= rules, rules
+    test_sets = {"simulate_realistic_chunk", "realistic_set", "simulate_shifted_chunk", "shifted_set"}
+    assert not rules & test_sets, rules
+    assert "results/variants/offc/stamps/parametric/noiseless.h5" in result.stdout
