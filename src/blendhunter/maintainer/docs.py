@@ -13,6 +13,15 @@ from blendhunter.maintainer import config_readme, publish, surveys
 
 BUNDLES = ("docs/reference", "docs/default", "docs/reference-block3_pool")
 VARIANTS = ("png", "block4_pool", "block3_pool", "snr")
+# Each model kind trained on the paper's stamps, then off-centre with random PSFs
+ROBUST_BUNDLES = (
+    "default",
+    "default-robust",
+    "default-block3_pool",
+    "default-block3_pool-robust",
+    "default-cnn",
+    "default-cnn-robust",
+)
 
 
 @dataclass(frozen=True)
@@ -30,14 +39,27 @@ SECTIONS = (
         publish.HEADLINE_BEGIN,
         publish.HEADLINE_END,
         publish.headline_rows,
-        ("docs/reference", "docs/reference-block3_pool", "docs/default-cnn", "docs/default-cnn-centring"),
+        (
+            "docs/reference",
+            "docs/reference-block3_pool",
+            "docs/default-cnn",
+            "docs/default-cnn-centring",
+            "docs/default-cnn-robust",
+        ),
     ),
     Section(
         "docs/science.md",
         publish.CNN_BEGIN,
         publish.CNN_END,
         publish.cnn_rows,
-        ("default", "default-cnn", "default-cnn-centring"),
+        ("default", "default-cnn", "default-cnn-centring", "default-cnn-robust"),
+    ),
+    Section(
+        "docs/science.md",
+        publish.ROBUST_BEGIN,
+        publish.ROBUST_END,
+        lambda *folders: publish.side_by_side(list(folders)),
+        ROBUST_BUNDLES,
     ),
     Section(
         "docs/results.md",
