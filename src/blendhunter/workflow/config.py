@@ -72,6 +72,11 @@ def load(*paths: str | Path) -> dict:
     return config
 
 
+def _as_yaml(value) -> str:
+    """A value as the user wrote it in YAML (true, not True)."""
+    return str(value).lower() if isinstance(value, bool) else repr(value)
+
+
 def _key_path(error: jsonschema.ValidationError) -> str:
     return ".".join(str(p) for p in error.absolute_path) or "(top level)"
 
@@ -86,8 +91,8 @@ def _describe(error: jsonschema.ValidationError) -> str:
     if error.validator == "required":
         return f"{key}: {error.message} (see config/config.yaml for its default)"
     if error.validator == "enum":
-        choices = ", ".join(map(repr, error.validator_value))
-        return f"{key}: {error.instance!r} is not allowed; choose one of {choices}"
+        choices = ", ".join(map(_as_yaml, error.validator_value))
+        return f"{key}: {_as_yaml(error.instance)} is not allowed; choose one of {choices}"
     limits = {
         "minimum": ">=",
         "exclusiveMinimum": ">",

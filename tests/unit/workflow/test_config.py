@@ -88,6 +88,11 @@ def test_enum_message_names_key_value_and_choices(cfg):
     assert "'png'" in message and "'caffe'" in message
 
 
+def test_enum_message_spells_booleans_as_yaml_does(cfg):
+    cfg["run"] = {"prefix": "variants/x", "own_stamps": "maybe"}
+    assert "choose one of true, false, 'parametric'" in problems(cfg)
+
+
 def test_unknown_top_level_key_is_named(cfg):
     cfg["sigmas"] = [5, 10]  # belongs under parametric
     message = problems(cfg)
