@@ -59,8 +59,8 @@ def final_outputs():
     outputs += per_set(paths.CALIBRATION)
     outputs += expand(paths.SUMMARY, sigma=SIGMAS)
     optional = set() if config["pretraining"]["compare_random"] else {"pretraining"}
-    # The learning curve and the pre-training ablation study VGG-16 features.
-    optional |= {"pretraining", "learning_curve"} if layout.is_cnn(config) else set()
+    # The pre-training ablation studies VGG-16 features.
+    optional |= {"pretraining"} if layout.is_cnn(config) else set()
     optional |= set() if CENTRING_SHIFTS else {"centring"}
     optional |= set() if PSF_SHIFTS else {"psf_shift"}
     outputs += [path for name, path in paths.TABLES.items() if name not in optional]

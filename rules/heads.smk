@@ -23,9 +23,7 @@ if not layout.is_cnn(config):
         resources:
             **layout.gpu_resources(config),
             mem_mb=layout.mem_tensorflow(config),
-            runtime=layout.runtime_minutes(
-                config["parametric"]["n_stamps"] * 100, per_second=20000
-            ),
+            runtime=layout.training_minutes(config),
         params:
             training=lambda wildcards: layout.training_settings(config, wildcards.sigma),
             threshold=config["classify"]["threshold"],
@@ -56,11 +54,7 @@ else:
         resources:
             **layout.gpu_resources(config),
             mem_mb=layout.mem_cnn(config),
-            runtime=layout.runtime_minutes(
-                config["parametric"]["n_stamps"]
-                * config["network"]["cnn"]["max_epochs"],
-                per_second=layout.CNN_STAMP_EPOCHS_PER_SECOND,
-            ),
+            runtime=layout.training_minutes(config),
         params:
             settings=config["network"]["cnn"],
             size=config["stamp"]["size"],

@@ -1,11 +1,12 @@
-# Learning curve: heads on nested subsets of one set's training split, from its
-# cached features (training cost only), at the noise level nearest the realistic one.
+# Learning curve: models of the run's kind on nested subsets of one set's training split
+# (heads from its cached features, CNNs from its stamps), at the noise level nearest the
+# realistic one.
 
 
 rule learning_curve_point:
     input:
-        features=paths.PARAMETRIC_FEATURES,
-        realistic_features=paths.REALISTIC_FEATURES,
+        **paths.scored(config, "parametric"),
+        **paths.scored(config, "realistic", "realistic_"),
         parametric_set=paths.PARAMETRIC_SET,
         realistic_set=paths.REALISTIC_SET,
         sep_parametric=paths.SEP_TEST,
@@ -20,15 +21,15 @@ rule learning_curve_point:
         n=r"[0-9]+",
     conda:
         CONDA_ENV
-    threads: config["compute"]["threads_training"]
+    threads: layout.training_threads(config)
     resources:
         **layout.gpu_resources(config),
-        mem_mb=layout.mem_tensorflow(config),
-        runtime=layout.runtime_minutes(
-            config["parametric"]["n_stamps"] * 100, per_second=20000
-        ),
+        mem_mb=layout.mem_training(config),
+        runtime=layout.training_minutes(config),
     params:
-        training=lambda wildcards: layout.training_settings(config, wildcards.sigma),
+        kind=config["network"]["kind"],
+        size=config["stamp"]["size"],
+        training=lambda wildcards: layout.model_settings(config, wildcards.sigma),
         close_separation=config["stamp"]["close_separation"],
         realistic_sigma=config["realistic"]["sigma"],
         threshold=config["classify"]["threshold"],

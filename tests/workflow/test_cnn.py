@@ -22,13 +22,14 @@ pytestmark = pytest.mark.slow
 
 CNN = {"network": {"kind": "cnn", "cnn": {"filters": [8, 8, 16], "dense": 16, "max_epochs": 2}}}
 VGG16_RULES = {"vgg16_weights", "vgg16_onnx", "vgg16_int8", "parametric_features", "realistic_features",
-               "shifted_features", "learning_curve_point", "train_head"}  # fmt: skip
+               "shifted_features", "train_head"}  # fmt: skip
 
 
 def test_a_cnn_campaign_runs_no_vgg16_job(tmp_path):
     configfile = write_config(tmp_path / "config.yaml", make_config(CNN))
     planned = rules_of(dry_run(tmp_path, configfile))
-    assert {"train_cnn", "predict", "predict_shifted", "centring_table", "psf_shift_table"} <= planned
+    assert {"train_cnn", "predict", "predict_shifted", "centring_table", "psf_shift_table",
+            "learning_curve_point", "learning_curve"} <= planned  # fmt: skip
     assert not planned & VGG16_RULES
 
 
@@ -37,7 +38,8 @@ def test_a_cnn_trains_and_classify_scores_as_the_workflow_did(tmp_path):
     configfile = write_config(tmp_path / "config.yaml", cfg)
     where = {"sigma": "20", "realisation": 0}
     realistic = layout.PREDICTIONS_REALISTIC.format(**where)
-    run_snakemake(tmp_path, configfile, realistic, layout.TABLES["realistic"])
+    tables = layout.TABLES["realistic"], layout.TABLES["learning_curve"]
+    run_snakemake(tmp_path, configfile, realistic, *tables)
 
     model_dir = tmp_path / layout.MODEL_DIR.format(**where)
     metadata = json.loads((model_dir / bh_training.METADATA_FILE).read_text())
@@ -46,6 +48,12 @@ def test_a_cnn_trains_and_classify_scores_as_the_workflow_did(tmp_path):
     assert models.load(model_dir).kind == cnn.KIND
     table = pd.read_csv(tmp_path / layout.TABLES["realistic"])
     assert len(table) and table["accuracy"].between(0, 1).all()
+    # the learning curve trains CNNs on nested subsets of the stamps (sizes 20 and 1000,
+    # the latter capped at the 54 training stamps)
+    curve = pd.read_csv(tmp_path / layout.TABLES["learning_curve"])
+    assert sorted(curve.loc[curve["method"] == "blendhunter", "n_train"].unique()) == [20, 54]
+    log = (tmp_path / "results/logs/learning_curve/sigma20_real0_n20.log").read_text()
+    assert "cnn, n_train 20" in log
 
     # the calibration (temperature, F1 thresholds) is fitted on the validation split alone
     stamp_set = StampSet(tmp_path / layout.PARAMETRIC_SET.format(**where))

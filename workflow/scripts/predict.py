@@ -16,11 +16,11 @@ def main(smk):
     features.configure_threads(smk.threads)
     model = models.load(smk.input.head.rsplit("/", 1)[0])
     parametric, realistic = models.source(smk.input), models.source(smk.input, "realistic_")
-    p_validation, truth, indices = model.score(parametric, "validation")
-    calibration = scores.calibration_summary(truth, p_validation)
+    logit, truth, indices = model.score(parametric, "validation")
+    calibration = scores.calibration_summary(truth, training.sigmoid(logit))
     log.info("calibration: %s", calibration)
     with atomic_path(smk.output.validation) as tmp:
-        training.predictions_frame(indices, p_validation, smk.params.threshold).to_csv(tmp, index=False)
+        training.predictions_frame(indices, logit, smk.params.threshold).to_csv(tmp, index=False)
     threshold = smk.params.threshold
     model.write_predictions(parametric, "test", threshold, smk.output.test)
     model.write_predictions(realistic, None, threshold, smk.output.realistic)

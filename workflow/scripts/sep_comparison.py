@@ -25,9 +25,12 @@ def main(smk):
         ids = {"train_sigma": float(sigma), "realisation": int(r)}
         _, p_test, truth_test = read_scores(stamps, bh_test, "test")
         _, p_real, truth_real = read_scores(inp.realistic_set, bh_real)
-        for dataset, truth, p_blend, sep_path, groups in (
-            ("parametric", truth_test, p_test, sep_test, None),
-            ("realistic", truth_real, p_real, inp.sep_realistic, realistic_groups[truth_real.index]),
+        rank_test = read_scores(stamps, bh_test, "test", ranked=True)[1]
+        rank_real = read_scores(inp.realistic_set, bh_real, ranked=True)[1]
+        real_groups = realistic_groups[truth_real.index]
+        for dataset, truth, p_blend, rank, sep_path, groups in (
+            ("parametric", truth_test, p_test, rank_test, sep_test, None),
+            ("realistic", truth_real, p_real, rank_real, inp.sep_realistic, real_groups),
         ):
             frames.append(
                 comparison.compare(
@@ -38,6 +41,7 @@ def main(smk):
                     p.close_separation,
                     groups=groups,
                     seed=seeds.integer_seed(smk.config["seed"], seeds.BOOTSTRAP),
+                    logit=rank,
                     dataset=dataset,
                     **ids,
                 )  # fmt: skip

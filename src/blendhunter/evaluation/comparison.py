@@ -43,7 +43,7 @@ def binomial_se(p: float, n: float) -> float:
 
 
 def threshold_at_fpr(p_isolated: np.ndarray, fpr: float) -> float:
-    """The lowest threshold t with mean(p_isolated >= t) <= fpr."""
+    """The lowest threshold t with mean(p_isolated >= t) <= fpr (p: any score that ranks)."""
     p = np.sort(np.asarray(p_isolated, dtype=float))[::-1]
     allowed = int(math.floor(fpr * len(p) + 1e-9))  # isolated stamps that may be called blended
     if allowed >= len(p):
@@ -80,21 +80,25 @@ def compare(
     close_separation: float,
     groups: np.ndarray | None = None,
     seed: int = 0,
+    logit: np.ndarray | None = None,
     **ids,
 ) -> pd.DataFrame:
     """One row per reported subset: BlendHunter (p_blend >= threshold) against SEP's labels
     (1, 0, NaN = failure) on the same stamps (aligned on `truth`). `groups`: each stamp's
-    real galaxy, for the bootstrap (realistic set)."""
+    real galaxy, for the bootstrap (realistic set). `logit` (where the predictions have
+    it) ranks the stamps for the matched operating point, as p_blend ties at 1.0 for a
+    confident model; matched_threshold is then a logit."""
     label = truth["truth"].to_numpy().astype(int)
     p_blend = np.asarray(p_blend, dtype=float)
+    rank = p_blend if logit is None else np.asarray(logit, dtype=float)
     sep = np.asarray(sep, dtype=float)
     masks = subset_masks(truth, close_separation)
     isolated = masks["isolated"]
     sep_scored = ~np.isnan(sep)
     sep_fpr = float(np.mean(sep[isolated & sep_scored] == 1)) if (isolated & sep_scored).any() else math.nan
-    matched = threshold_at_fpr(p_blend[isolated], sep_fpr) if math.isfinite(sep_fpr) else math.nan
+    matched = threshold_at_fpr(rank[isolated], sep_fpr) if math.isfinite(sep_fpr) else math.nan
     bh_correct = (p_blend >= threshold).astype(int) == label
-    matched_correct = (p_blend >= matched).astype(int) == label
+    matched_correct = (rank >= matched).astype(int) == label
     sep_correct = sep_scored & (np.nan_to_num(sep, nan=-1) == label)
     weights = galaxy_draws(groups, BOOTSTRAP_DRAWS, seed) if groups is not None else None
     rows = []

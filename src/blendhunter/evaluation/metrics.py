@@ -365,6 +365,6 @@ def subset_rows(truth: pd.DataFrame, path, close: float, scored: bool = True, **
     table = table[table["subset"].isin(REPORTED_SUBSETS)].copy()
     auc = math.nan
     if scored:
-        auc = scores.auc(truth["truth"].to_numpy(), frame["p_blend"].to_numpy(dtype=float))
+        auc = scores.auc(truth["truth"].to_numpy(), scores.ranking(frame))
     table["auc"] = [auc if s == "all" else math.nan for s in table["subset"]]
     return table

@@ -183,9 +183,15 @@ def calibration_summary(truth, p) -> dict:
     }
 
 
-def read_scores(stamp_path, predictions_path, split: str | None = None):
+def ranking(table: pd.DataFrame) -> np.ndarray:
+    """What orders a predictions table's stamps: its logit where written (p_blend ties at
+    1.0 for a confident model), else p_blend (tables made before the logit was kept)."""
+    return table["logit" if "logit" in table else "p_blend"].to_numpy(dtype=float)
+
+
+def read_scores(stamp_path, predictions_path, split: str | None = None, ranked: bool = False):
     """(truth, p_blend, truth frame) of one predictions file on `split` of its stamp set
-    (None: every stamp, as for the realistic set)."""
+    (None: every stamp, as for the realistic set); ranked: its `ranking` for p_blend."""
     from blendhunter.evaluation.metrics import aligned_rows, read_labels, truth_frame
     from blendhunter.simulation.splits import SPLIT_CODES
     from blendhunter.simulation.stamps import read_meta
@@ -194,7 +200,8 @@ def read_scores(stamp_path, predictions_path, split: str | None = None):
     indices = None if split is None else meta.index[meta["split"] == SPLIT_CODES[split]]
     truth = truth_frame(meta, indices)
     table = read_labels(predictions_path)
-    p = aligned_rows(truth, table, str(predictions_path))["p_blend"].to_numpy(dtype=float)
+    rows = aligned_rows(truth, table, str(predictions_path))
+    p = ranking(rows) if ranked else rows["p_blend"].to_numpy(dtype=float)
     return truth["truth"].to_numpy(), p, truth
 
 

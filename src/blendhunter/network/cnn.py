@@ -20,7 +20,8 @@ import numpy as np
 
 from blendhunter.logs import Progress
 from blendhunter.network.features import border_sigma
-from blendhunter.network.training import TrainingResult, fit, run_record
+from blendhunter.network.training import TrainingResult, fit, run_record, sigmoid
+from blendhunter.network.training import logits as training_logits
 
 log = logging.getLogger(__name__)
 
@@ -116,20 +117,24 @@ def train_cnn(x_train, y_train, x_val, y_val, settings: dict, seed: int) -> Trai
 
 def predict(model, stamps: np.ndarray, size: int) -> np.ndarray:
     """Blend probabilities (float64) of stamps (n, side, side)."""
-    x = cnn_input(stamps, size)
-    return np.asarray(model.predict(x, batch_size=BATCH, verbose=0), dtype=np.float64)[:, 0]
+    return sigmoid(logits(model, stamps, size))
+
+
+def logits(model, stamps: np.ndarray, size: int) -> np.ndarray:
+    """The final unit's logits (float64) of stamps (n, side, side)."""
+    return training_logits(model, cnn_input(stamps, size), BATCH)
 
 
 def predict_set(model, stamp_set, split: str | None, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(p_blend, labels, indices) of one split of a StampSet, streamed batch by batch."""
+    """(logit, labels, indices) of one split of a StampSet, streamed batch by batch."""
     indices = stamp_set.indices(split)
     progress = Progress(len(indices), f"cnn {stamp_set.path.name}", log)
     parts = []
     for _, images in stamp_set.batches(indices, BATCH):
-        parts.append(predict(model, images, size))
+        parts.append(logits(model, images, size))
         progress.update(len(images))
-    p_blend = np.concatenate(parts) if parts else np.empty(0)
-    return p_blend, stamp_set.labels[indices].astype(np.int8), indices
+    logit = np.concatenate(parts) if parts else np.empty(0)
+    return logit, stamp_set.labels[indices].astype(np.int8), indices
 
 
 def metadata(stamp_set, sigma, realisation, result, seed, settings, threshold, size) -> dict:

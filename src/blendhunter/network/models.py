@@ -28,8 +28,8 @@ class Trained:
         return kind_of(self.metadata)
 
     def score(self, source, split: str | None = None):
-        """(p_blend, labels, indices) of one split (None: all) of a feature file (head) or a
-        stamp file (CNN)."""
+        """(logit, labels, indices) of one split (None: all) of a feature file (head) or a
+        stamp file (CNN); p_blend = training.sigmoid(logit)."""
         if self.kind == cnn.KIND:
             from blendhunter.simulation.stamps import StampSet
 
@@ -44,6 +44,30 @@ def load(model_dir: str | Path) -> Trained:
     model_dir = Path(model_dir)
     metadata = json.loads((model_dir / training.METADATA_FILE).read_text())
     return Trained(training.load_head(model_dir), metadata)
+
+
+def training_split(kind: str, source, split: str, size: int):
+    """(x, labels) of one split of what a model of `kind` trains on: the VGG-16 features
+    of a feature file (head) or the preprocessed stamps of a stamp file (CNN)."""
+    if kind == cnn.KIND:
+        from blendhunter.simulation.stamps import StampSet
+
+        x, y, _ = cnn.read_split(StampSet(source), split, size)
+    else:
+        from blendhunter.network.features import read_features
+
+        x, y, _ = read_features(source, split)
+    return x, y
+
+
+def train(kind: str, x_train, y_train, x_val, y_val, settings: dict, seed: int, size: int):
+    """(Trained, TrainingResult) of one model of `kind` with its settings (the head's
+    `training` block or `network.cnn`)."""
+    if kind == cnn.KIND:
+        result = cnn.train_cnn(x_train, y_train, x_val, y_val, settings, seed)
+        return Trained(result.model, {"kind": kind, "input_size": size}), result
+    result = training.train_head(x_train, y_train, x_val, y_val, settings, seed)
+    return Trained(result.model, {"kind": HEAD_KIND}), result
 
 
 def source(inputs, prefix: str = "") -> str:

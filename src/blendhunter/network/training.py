@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,15 +157,37 @@ def fit(model, x_train, y_train, x_val, y_val, settings: dict, validation_batch:
 
 
 def predict(model, features: np.ndarray, batch_size: int = 1024) -> np.ndarray:
-    """Blend probabilities, float64 in [0, 1]."""
-    return np.asarray(model.predict(features, batch_size=batch_size, verbose=0), dtype=np.float64)[:, 0]
+    """Blend probabilities, float64 in [0, 1], of a head or a CNN."""
+    return sigmoid(logits(model, features, batch_size))
+
+
+_HIDDEN = weakref.WeakKeyDictionary()  # model -> the same layers but the last (built once)
+
+
+def logits(model, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+    """The final sigmoid unit's input, in float64. A float32 sigmoid rounds every logit
+    above about 17 to exactly 1.0: a confident model's scores then tie, and a threshold
+    matched to a false-positive rate falls among the ties (docs/science.md)."""
+    import keras
+
+    hidden = _HIDDEN.get(model)
+    if hidden is None:
+        hidden = _HIDDEN[model] = keras.Sequential(model.layers[:-1])
+    h = np.asarray(hidden.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
+    weights, bias = (np.asarray(v, dtype=np.float64) for v in model.layers[-1].get_weights())
+    return h @ weights[:, 0] + bias[0]
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-z)) without overflow."""
+    return np.exp(-np.logaddexp(0.0, -z))
 
 
 def predict_file(model, features_path, split: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(p_blend, labels, indices) of one split of a feature file, streamed block by block."""
+    """(logit, labels, indices) of one split of a feature file, streamed block by block."""
     from blendhunter.network.features import feature_blocks
 
-    parts = [(predict(model, x), y, idx) for x, y, idx in feature_blocks(features_path, split)]
+    parts = [(logits(model, x), y, idx) for x, y, idx in feature_blocks(features_path, split)]
     if not parts:
         return np.empty(0), np.empty(0, np.int8), np.empty(0, np.int64)
     return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
@@ -174,11 +197,12 @@ def label_names(p_blend: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     return LABELS[(p_blend >= threshold).astype(int)]
 
 
-def predictions_frame(indices, p_blend, threshold: float = 0.5) -> pd.DataFrame:
-    """The prediction table of CONTRACTS.md: index, p_blend, label."""
-    return pd.DataFrame(
-        {"index": np.asarray(indices), "p_blend": p_blend, "label": label_names(p_blend, threshold)}
-    )
+def predictions_frame(indices, logit, threshold: float = 0.5) -> pd.DataFrame:
+    """The prediction table of CONTRACTS.md: index, p_blend, label, logit (what ranks
+    stamps: p_blend ties at 1.0 for a confident model)."""
+    p_blend = sigmoid(np.asarray(logit, dtype=np.float64))
+    labels = label_names(p_blend, threshold)
+    return pd.DataFrame({"index": np.asarray(indices), "p_blend": p_blend, "label": labels, "logit": logit})
 
 
 def write_predictions(model, features_path, split: str | None, threshold: float, out) -> None:
@@ -186,13 +210,15 @@ def write_predictions(model, features_path, split: str | None, threshold: float,
     write_scores(*predict_file(model, features_path, split), threshold, out)
 
 
-def write_scores(p_blend, y, indices, threshold: float, out) -> None:
-    """Scores of one split, (p_blend, labels, indices), written as a prediction table."""
+def write_scores(logit, y, indices, threshold: float, out) -> None:
+    """Scores of one split, (logit, labels, indices), written as a prediction table."""
     from blendhunter.io import atomic_path
 
-    log.info("%s: %d stamps, accuracy %.4f", out, len(y), float(((p_blend >= threshold) == y).mean()))
+    frame = predictions_frame(indices, logit, threshold)
+    accuracy = float(((frame["p_blend"] >= threshold) == y).mean())
+    log.info("%s: %d stamps, accuracy %.4f", out, len(y), accuracy)
     with atomic_path(out) as tmp:
-        predictions_frame(indices, p_blend, threshold).to_csv(tmp, index=False)
+        frame.to_csv(tmp, index=False)
 
 
 def run_record(result: TrainingResult, seed: int, settings: dict, threshold: float) -> dict:

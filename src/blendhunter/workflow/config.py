@@ -149,8 +149,7 @@ def _check_consistency(config: dict) -> list[str]:
     from blendhunter.workflow.layout import realisations as listed
 
     curve, realisations = config["learning_curve"]["realisation"], listed(config)
-    curve_runs = config["network"]["kind"] != "cnn"  # a CNN run has no learning curve
-    if curve_runs and curve not in realisations:
+    if curve not in realisations:
         problems.append(
             f"learning_curve.realisation: {curve} is not one of parametric.realisations {realisations}"
         )

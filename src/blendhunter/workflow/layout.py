@@ -398,6 +398,29 @@ def mem_tensorflow(config: dict) -> int:
 CNN_STAMP_EPOCHS_PER_SECOND = 200
 
 
+def model_settings(config: dict, sigma: str) -> dict:
+    """What trains one model of the run's kind: `network.cnn`, or the heads' `training`."""
+    return config["network"]["cnn"] if is_cnn(config) else training_settings(config, sigma)
+
+
+def training_threads(config: dict) -> int:
+    """A CNN trains with TensorFlow's threads; a head's small batches use training's."""
+    return config["compute"]["threads_tensorflow" if is_cnn(config) else "threads_training"]
+
+
+def training_minutes(config: dict) -> int:
+    """The runtime asked for one model's training on a whole set."""
+    n_stamps = config["parametric"]["n_stamps"]
+    if is_cnn(config):
+        epochs = config["network"]["cnn"]["max_epochs"]
+        return runtime_minutes(n_stamps * epochs, per_second=CNN_STAMP_EPOCHS_PER_SECOND)
+    return runtime_minutes(n_stamps * 100, per_second=20000)
+
+
+def mem_training(config: dict) -> int:
+    return mem_cnn(config) if is_cnn(config) else mem_tensorflow(config)
+
+
 def mem_cnn(config: dict) -> int:
     """A CNN holds its set's training and validation inputs (twice, with headroom)."""
     side = config["stamp"]["size"]

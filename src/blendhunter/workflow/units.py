@@ -97,9 +97,10 @@ def head_training(model_dir: str, augmented: bool = True) -> Units:
 
 
 def learning_curve_point(config, wildcards, epochs=None) -> float:
-    """Stamp-epochs of one learning-curve head (n training stamps)."""
+    """Stamp-epochs of one learning-curve model (n training stamps), head or CNN."""
     if epochs is None:
-        epochs = config["training"]["max_epochs"]
+        cnn = layout.is_cnn(config)
+        epochs = config["network"]["cnn"]["max_epochs"] if cnn else config["training"]["max_epochs"]
     return float((int(wildcards["n"]) + split_sizes(config)["validation"]) * epochs)
 
 

@@ -57,6 +57,20 @@ def test_matched_operating_point_uses_seps_false_positive_rate(hand_made):
     assert table.loc["isolated"].bh_matched_accuracy == 1.0
 
 
+def test_the_matched_operating_point_ranks_logits_where_p_blend_ties_at_one(hand_made):
+    truth, p, sep = hand_made  # SEP's false-positive rate: 0
+    saturated = np.where(p >= 0.6, 1.0, p)  # a float32 sigmoid: every confident stamp 1.0
+    logit = np.log(p / (1 - p)) + np.where(p >= 0.6, 30.0, 0.0)
+    tied = comparison.compare(truth, saturated, sep, 0.5, 10.0).set_index("subset")
+    ranked = comparison.compare(truth, saturated, sep, 0.5, 10.0, logit=logit).set_index("subset")
+    # the false positive ties with the blends at 1.0: no threshold keeps any of them
+    assert tied.loc["close"].bh_matched_accuracy == 0
+    # the logits rank them: the threshold passes just above the false positive's
+    assert ranked.loc["isolated"].bh_matched_accuracy == 1.0
+    assert ranked.loc["close"].bh_matched_accuracy == pytest.approx(3 / 4)
+    assert ranked.loc["all"].bh_accuracy == tied.loc["all"].bh_accuracy  # p_blend decides there
+
+
 def test_threshold_at_fpr():
     p = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0])
     t = comparison.threshold_at_fpr(p, 0.2)

@@ -117,3 +117,21 @@ def test_metadata_records_the_features_recipe_classify_follows(data, settings):
     )
     assert training.head_metadata(attrs, "f.h5", 15.0, 0, result, 1, settings, 0.5)["layer"] == "block5_pool"
     assert metadata["epochs_run"] == 1 and metadata["hyperparameters"] == settings
+
+
+def test_scores_come_from_float64_logits_so_confident_stamps_do_not_tie(sigma5_head):
+    import keras
+
+    model = keras.models.clone_model(sigma5_head.model)
+    model.set_weights(sigma5_head.model.get_weights())
+    weights, bias = model.layers[-1].get_weights()
+    model.layers[-1].set_weights([weights * 1e-3, bias + 25])  # logits near 25: float32 gives 1.0
+    x = np.random.default_rng(0).normal(size=(64, *features.FEATURE_SHAPE)).astype(np.float32)
+    keras_p = np.asarray(model.predict(x, verbose=0))[:, 0]
+    z = training.logits(model, x)
+    p = training.predict(model, x)
+    np.testing.assert_allclose(p, 1 / (1 + np.exp(-z)), rtol=1e-15)
+    assert (keras_p == 1.0).all() and (p < 1).all()
+    assert len(np.unique(z)) == len(z)
+    frame = training.predictions_frame(np.arange(len(z)), z)
+    assert list(frame.columns) == ["index", "p_blend", "label", "logit"]

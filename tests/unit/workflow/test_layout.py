@@ -142,9 +142,9 @@ def test_realisations_are_a_count_or_a_list():
             make_config({"parametric": {"realisations": bad}, "learning_curve": {"realisation": 1}})
     with pytest.raises(bh_config.ConfigError, match="learning_curve.realisation: 0"):
         make_config({"parametric": {"realisations": [1, 2]}})
-    # a CNN run draws no learning curve, so its realisation need not be trained
-    cnn = make_config({"parametric": {"realisations": [1, 2]}, "network": {"kind": "cnn"}})
-    assert layout.realisations(cnn) == [1, 2]
+    # a CNN run draws its learning curve too (CNNs on subsets of that realisation's stamps)
+    with pytest.raises(bh_config.ConfigError, match="learning_curve.realisation: 0"):
+        make_config({"parametric": {"realisations": [1, 2]}, "network": {"kind": "cnn"}})
 
 
 def test_training_recipe_names_how_the_training_stamps_differ_from_the_papers():
