@@ -32,17 +32,19 @@ def main(smk):
     for (sigma, r), paths in layout.by_set(inp, names).items():
         calibration = json.loads(Path(paths["calibration"]).read_text())
         temperature, thresholds = calibration["temperature"], calibration["f1_thresholds"]
-        test = scores.read_scores(paths["parametric_sets"], paths["bh_parametric"], "test")
-        truth_par, p_par, parametric = test
+        stamps, bh_parametric = paths["parametric_sets"], paths["bh_parametric"]
+        truth_par, p_par, parametric = scores.read_scores(stamps, bh_parametric, "test")
         _, p_real, _ = scores.read_scores(inp.realistic_set, paths["bh_realistic"])
+        rank_par = scores.read_scores(stamps, bh_parametric, "test", ranked=True)[1]
+        rank_real = scores.read_scores(inp.realistic_set, paths["bh_realistic"], ranked=True)[1]
         ids = {"method": "blendhunter", "train_sigma": float(sigma), "realisation": int(r)}
-        for dataset, truth, p, test_sigma in (
-            ("parametric", truth_par, p_par, float(sigma)),
-            ("realistic", truth_real, p_real, real_sigma),
+        for dataset, truth, p, rank, test_sigma in (
+            ("parametric", truth_par, p_par, rank_par, float(sigma)),
+            ("realistic", truth_real, p_real, rank_real, real_sigma),
         ):
             calibrated = scores.apply_temperature(p, temperature)
             rows = scores.head_rows(
-                truth, p, calibrated, temperature, thresholds, threshold,
+                truth, p, calibrated, temperature, thresholds, threshold, rank,
                 dataset=dataset, test_sigma=test_sigma, **ids,
             )  # fmt: skip
             keep(rows, roc, cal, purity)
@@ -54,7 +56,7 @@ def main(smk):
         roc.append(sep_roc)
         purity.extend(sep_purity)
         by_sigma.setdefault(float(sigma), []).append((p_real, temperature, thresholds))
-        fpr, tpr, _ = scores.roc_curve(truth_real, p_real)
+        fpr, tpr, _ = scores.roc_curve(truth_real, rank_real)
         curves.append({"train_sigma": float(sigma), "realisation": int(r), "fpr": fpr, "tpr": tpr})
     for sigma, heads in by_sigma.items():
         p, calibrated, thresholds = scores.ensemble(heads)

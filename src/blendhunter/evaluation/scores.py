@@ -217,12 +217,13 @@ PURITY_COLUMNS = (
 
 
 def head_rows(
-    truth, p, calibrated, temperature: float, f1_thresholds: dict, threshold: float, **ids
+    truth, p, calibrated, temperature: float, f1_thresholds: dict, threshold: float, rank=None, **ids
 ) -> tuple[dict, dict, list[dict]]:
     """One head (or ensemble) on one test set, given its raw and calibrated p: its ROC row,
-    calibration row and purity rows (at `threshold` and at the F1-best thresholds)."""
+    calibration row and purity rows (at `threshold` and at the F1-best thresholds). `rank`
+    (the logits, where kept) orders the stamps for the AUC; p otherwise."""
     tpr, fpr = operating_point(truth, p >= threshold)
-    roc = {**ids, "auc": auc(truth, p), "tpr": tpr, "fpr": fpr, "n": len(truth)}
+    roc = {**ids, "auc": auc(truth, p if rank is None else rank), "tpr": tpr, "fpr": fpr, "n": len(truth)}
     cal = {
         **{k: v for k, v in ids.items() if k != "test_sigma"},
         "temperature": temperature,

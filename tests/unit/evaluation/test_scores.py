@@ -89,3 +89,13 @@ def test_ensemble_averages_heads_raw_and_calibrated():
     assert p == pytest.approx([0.3, 0.8])
     expected = (p1 + scores.apply_temperature(p2, 2.0)) / 2
     assert calibrated == pytest.approx(expected) and thresholds == {"f1": pytest.approx(0.5)}
+
+
+def test_head_rows_rank_the_auc_by_the_logits_where_p_ties():
+    truth = np.array([1, 1, 0, 0])
+    p = np.array([1.0, 1.0, 1.0, 0.1])  # float32-saturated: a blend and an isolated tie
+    logit = np.array([40.0, 39.0, 38.0, -2.0])
+    thresholds = {f"{f:g}": 0.5 for f in scores.FRACTIONS}
+    tied, _, _ = scores.head_rows(truth, p, p, 1.0, thresholds, 0.5)
+    ranked, _, _ = scores.head_rows(truth, p, p, 1.0, thresholds, 0.5, logit)
+    assert tied["auc"] == pytest.approx(0.75) and ranked["auc"] == 1.0
