@@ -778,6 +778,16 @@ def side_by_side(folders: list[Path]) -> list[str]:
     return lines + [sep_row]
 
 
+def _improvement(folder: Path) -> tuple[str, tuple[str, ...]]:
+    """What a bundle beside the reference campaign changes, and the figures that show it."""
+    import json
+
+    config = json.loads((folder / "MANIFEST.json").read_text())["config"]
+    if config.get("network", {}).get("kind") == "cnn":
+        return "a CNN trained on the stamps", ("relative_accuracy_realistic", "learning_curve", "psf_shift")
+    return "earlier VGG-16 features", ("relative_accuracy_realistic", "accuracy_vs_companion")
+
+
 def results_rows(reference: Path, default: Path, benchmark: Path, *improved: Path) -> list[str]:
     """docs/results.md: the reference campaign, each improved one beside it, the default
     campaign and the feature engines' speed."""
@@ -788,12 +798,13 @@ def results_rows(reference: Path, default: Path, benchmark: Path, *improved: Pat
         reference=True,
     )
     for folder in improved:
-        lines += ["### The paper's method and the improved features side by side", ""]
+        what, figures = _improvement(folder)
+        lines += [f"### The paper's method and {what} side by side", ""]
         lines += side_by_side([reference, folder]) + [""]
         lines += campaign_section(
             folder,
-            f"Reference campaign with earlier VGG-16 features (committed in docs/{folder.name}/)",
-            ("relative_accuracy_realistic", "accuracy_vs_companion"),
+            f"Reference campaign with {what} (committed in docs/{folder.name}/)",
+            figures,
             reference=True,
         )
     lines += campaign_section(default, f"Default campaign (`make run`, committed in docs/{default.name}/)")
