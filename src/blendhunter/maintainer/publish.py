@@ -350,9 +350,12 @@ def _campaign_line(manifest: dict) -> str:
     par, real, cpu = cfg["parametric"], cfg["realistic"], manifest["cpu"]
     n_train = round(par["n_stamps"] * par["split"]["train"])
     sigmas = ", ".join(f"{s:g}" for s in par["sigmas"])
+    listed = par["realisations"]  # a count, or the realisations themselves
+    n_real = len(listed) if isinstance(listed, list) else listed
+    model = "CNN" if cfg.get("network", {}).get("kind") == "cnn" else "head"
     return (
-        f"{par['n_stamps']:,} parametric stamps per set ({n_train:,} to train each head), σ {sigmas}, "
-        f"{par['realisations']} realisations, {real['n_stamps']:,} realistic stamps "
+        f"{par['n_stamps']:,} parametric stamps per set ({n_train:,} to train each {model}), σ {sigmas}, "
+        f"{n_real} realisation{'s' if n_real != 1 else ''}, {real['n_stamps']:,} realistic stamps "
         f"(σ {real['sigma']:g}, flux distribution `{real['flux_distribution']}`); "
         f"{manifest['wall_seconds'] / 60:.1f} min of Snakemake on {cpu['model']} ({cpu['cores']} cores), "
         f"{manifest['date']}, "
