@@ -42,6 +42,7 @@ SECTIONS = (
         (
             "docs/reference",
             "docs/reference-block3_pool",
+            "docs/reference-cnn",
             "docs/default-cnn",
             "docs/default-cnn-centring",
             "docs/default-cnn-robust",
@@ -66,7 +67,7 @@ SECTIONS = (
         publish.RESULTS_BEGIN,
         publish.RESULTS_END,
         publish.results_rows,
-        ("reference", "default", f"../{publish.BENCHMARK_JSON}", "reference-block3_pool"),
+        ("reference", "default", f"../{publish.BENCHMARK_JSON}", "reference-block3_pool", "reference-cnn"),
     ),
     Section(
         "docs/results.md",

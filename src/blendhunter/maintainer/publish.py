@@ -40,7 +40,7 @@ def realistic_rows(per_sigma: pd.DataFrame) -> list[str]:
     for sigma, group in bh.groupby("sigma"):
         by = group.set_index("subset")
         cells = [
-            f"{_pct(by.loc[s, 'accuracy_mean'])} ± {_pct(by.loc[s, 'accuracy_std'])}"
+            _mean_spread(by.loc[s, "accuracy_mean"], by.loc[s, "accuracy_std"], by.loc[s, "n_mean"])
             for s in REPORTED_SUBSETS
         ]
         lines.append(f"| BlendHunter, trained at σ {sigma:g} | " + " | ".join(cells) + " |")
@@ -222,8 +222,9 @@ def headline(per_sigma: pd.DataFrame, realistic_sigma: float) -> str:
             f"{100 * difference_se(b, s, counted=True):.1f} with SEP's failures as errors)"
         )
     heads = int(bh["n_realisations"].iloc[0])
+    models = f"the mean of {heads} heads" if heads > 1 else "one model"
     return (
-        f"BlendHunter trained at σ {sigma:g} (the mean of {heads} heads) minus SEP, realistic set, "
+        f"BlendHunter trained at σ {sigma:g} ({models}) minus SEP, realistic set, "
         "points ± the mean's s.e. (BlendHunter's binomial s.e., its spread between realisations "
         "/ √heads, SEP's binomial s.e.; one head's, with the whole spread, beside it): "
         + "; ".join(parts)
