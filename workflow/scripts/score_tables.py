@@ -33,10 +33,8 @@ def main(smk):
         calibration = json.loads(Path(paths["calibration"]).read_text())
         temperature, thresholds = calibration["temperature"], calibration["f1_thresholds"]
         stamps, bh_parametric = paths["parametric_sets"], paths["bh_parametric"]
-        truth_par, p_par, parametric = scores.read_scores(stamps, bh_parametric, "test")
-        _, p_real, _ = scores.read_scores(inp.realistic_set, paths["bh_realistic"])
-        rank_par = scores.read_scores(stamps, bh_parametric, "test", ranked=True)[1]
-        rank_real = scores.read_scores(inp.realistic_set, paths["bh_realistic"], ranked=True)[1]
+        truth_par, p_par, rank_par, parametric = scores.read_ranked_scores(stamps, bh_parametric, "test")
+        _, p_real, rank_real, _ = scores.read_ranked_scores(inp.realistic_set, paths["bh_realistic"])
         ids = {"method": "blendhunter", "train_sigma": float(sigma), "realisation": int(r)}
         for dataset, truth, p, rank, test_sigma in (
             ("parametric", truth_par, p_par, rank_par, float(sigma)),

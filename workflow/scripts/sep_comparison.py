@@ -4,7 +4,7 @@ ways, combined uncertainties, a bootstrap over real galaxies and a matched opera
 import pandas as pd
 
 from blendhunter.evaluation import comparison, metrics
-from blendhunter.evaluation.scores import read_scores
+from blendhunter.evaluation.scores import read_ranked_scores
 from blendhunter.logs import run
 from blendhunter.simulation import seeds
 from blendhunter.simulation.stamps import read_meta
@@ -23,10 +23,8 @@ def main(smk):
     for (sigma, r), paths in layout.by_set(inp, names).items():
         stamps, bh_test, bh_real, sep_test = (paths[n] for n in names)
         ids = {"train_sigma": float(sigma), "realisation": int(r)}
-        _, p_test, truth_test = read_scores(stamps, bh_test, "test")
-        _, p_real, truth_real = read_scores(inp.realistic_set, bh_real)
-        rank_test = read_scores(stamps, bh_test, "test", ranked=True)[1]
-        rank_real = read_scores(inp.realistic_set, bh_real, ranked=True)[1]
+        _, p_test, rank_test, truth_test = read_ranked_scores(stamps, bh_test, "test")
+        _, p_real, rank_real, truth_real = read_ranked_scores(inp.realistic_set, bh_real)
         real_groups = realistic_groups[truth_real.index]
         for dataset, truth, p_blend, rank, sep_path, groups in (
             ("parametric", truth_test, p_test, rank_test, sep_test, None),

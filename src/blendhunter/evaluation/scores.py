@@ -189,9 +189,16 @@ def ranking(table: pd.DataFrame) -> np.ndarray:
     return table["logit" if "logit" in table else "p_blend"].to_numpy(dtype=float)
 
 
-def read_scores(stamp_path, predictions_path, split: str | None = None, ranked: bool = False):
+def read_scores(stamp_path, predictions_path, split: str | None = None):
     """(truth, p_blend, truth frame) of one predictions file on `split` of its stamp set
-    (None: every stamp, as for the realistic set); ranked: its `ranking` for p_blend."""
+    (None: every stamp, as for the realistic set)."""
+    truth, p, _, frame = read_ranked_scores(stamp_path, predictions_path, split)
+    return truth, p, frame
+
+
+def read_ranked_scores(stamp_path, predictions_path, split: str | None = None):
+    """read_scores with the file's `ranking` as well, from one read: (truth, p_blend,
+    ranking, truth frame)."""
     from blendhunter.evaluation.metrics import aligned_rows, read_labels, truth_frame
     from blendhunter.simulation.splits import SPLIT_CODES
     from blendhunter.simulation.stamps import read_meta
@@ -201,8 +208,7 @@ def read_scores(stamp_path, predictions_path, split: str | None = None, ranked: 
     truth = truth_frame(meta, indices)
     table = read_labels(predictions_path)
     rows = aligned_rows(truth, table, str(predictions_path))
-    p = ranking(rows) if ranked else rows["p_blend"].to_numpy(dtype=float)
-    return truth["truth"].to_numpy(), p, truth
+    return truth["truth"].to_numpy(), rows["p_blend"].to_numpy(dtype=float), ranking(rows), truth
 
 
 ROC_COLUMNS = ("method", "dataset", "train_sigma", "test_sigma", "realisation", "auc", "tpr", "fpr", "n")
